@@ -1,0 +1,4 @@
+{
+  motd = "db1: holds the data";
+  services = [ "postgresql" ];
+}

@@ -1,0 +1,4 @@
+{
+  motd = "web1: serves the public site";
+  services = [ "nginx" ];
+}

@@ -1,0 +1,4 @@
+{
+  motd = "web2: serves the public site";
+  services = [ "nginx" ];
+}

@@ -1,0 +1,50 @@
+package dev.driftless.api;
+
+import dev.driftless.fleet.Fleet;
+import dev.driftless.fleet.FleetStore;
+import dev.driftless.fleet.HistoryEntry;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import java.util.List;
+
+@Path("/api/v1/hosts")
+@Produces(MediaType.APPLICATION_JSON)
+public class HostsResource {
+
+    private final Fleet fleet;
+    private final FleetStore store;
+
+    HostsResource(Fleet fleet, FleetStore store) {
+        this.fleet = fleet;
+        this.store = store;
+    }
+
+    @GET
+    public List<HostView> hosts() {
+        return fleet.all().stream().map(HostView::of).toList();
+    }
+
+    @GET
+    @Path("/{name}")
+    public HostView host(@PathParam("name") String name) {
+        return fleet.get(name).map(HostView::of).orElseThrow(() -> unknown(name));
+    }
+
+    /** Newest first: deployments, rollbacks and drift, as stored. */
+    @GET
+    @Path("/{name}/history")
+    public List<HistoryEntry> history(@PathParam("name") String name, @QueryParam("limit") @DefaultValue("100") int limit) {
+        fleet.get(name).orElseThrow(() -> unknown(name));
+        return store.history(name, Math.max(1, Math.min(limit, 1000)));
+    }
+
+    private static NotFoundException unknown(String name) {
+        return new NotFoundException("no host named " + name + "; hosts are configured with driftless.hosts.<name>.target");
+    }
+}

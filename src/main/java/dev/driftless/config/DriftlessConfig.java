@@ -1,0 +1,82 @@
+package dev.driftless.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Everything a user sets under {@code driftless.*}; the names are the external contract in DESIGN.md. */
+@ConfigMapping(prefix = "driftless")
+public interface DriftlessConfig {
+
+    /** Where the Git mirror, the local store, the signing key and state live. */
+    @WithDefault("${user.home}/.local/share/driftless")
+    String dataDir();
+
+    Git git();
+
+    /** Hosts by name; the name is the attribute under {@code nixosConfigurations}. */
+    Map<String, HostConfig> hosts();
+
+    Reconcile reconcile();
+
+    Deploy deploy();
+
+    Nix nix();
+
+    interface Git {
+        String url();
+
+        @WithDefault("main")
+        String branch();
+
+        @WithDefault("15s")
+        Duration pollInterval();
+    }
+
+    interface HostConfig {
+        /** {@code local:<root-dir>} or {@code ssh://user@host:port}. */
+        String target();
+
+        /** Overrides {@code driftless.reconcile.policy} for this host. */
+        Optional<String> policy();
+    }
+
+    interface Reconcile {
+        @WithDefault("30s")
+        Duration interval();
+
+        /** {@code heal} redeploys the committed generation; {@code report} only records drift. */
+        @WithDefault("heal")
+        String policy();
+    }
+
+    interface Deploy {
+        @WithDefault("4")
+        int parallelism();
+
+        /** Upper bound for one copy or activation command. */
+        @WithDefault("10m")
+        Duration timeout();
+    }
+
+    interface Nix {
+        /** Upper bound for one evaluation or build. */
+        @WithDefault("30m")
+        Duration timeout();
+
+        /** Secret key that signs built closures; generated under the data dir when absent. */
+        Optional<String> signingKeyFile();
+
+        /**
+         * Nix settings added to every call as lines of {@code NIX_CONFIG}, for example
+         * {@code substituters =} on a machine without internet access.
+         */
+        Optional<List<String>> options();
+
+        /** Extra keys that hosts accept besides Driftless's own signing key. */
+        Optional<List<String>> trustedPublicKeys();
+    }
+}

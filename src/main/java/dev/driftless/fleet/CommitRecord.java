@@ -1,0 +1,50 @@
+package dev.driftless.fleet;
+
+import java.time.Instant;
+import java.util.List;
+
+/** A commit Driftless has seen on the followed branch, and what became of it. */
+public record CommitRecord(String sha, String branch, String message, String author, Instant committedAt,
+        Instant observedAt, Status status, String error, List<String> changedHosts) {
+
+    public enum Status {
+        /** Seen; evaluation pending or running. */
+        OBSERVED("observed"),
+        /** Evaluated; the changed hosts are being built. */
+        BUILDING("building"),
+        /** Every host's generation is built and is now the desired state. */
+        READY("ready"),
+        /** Does not evaluate or build; hosts stay on their last good generation. */
+        FAILED("failed"),
+        /** A newer commit arrived before this one was ready. */
+        SUPERSEDED("superseded");
+
+        private final String label;
+
+        Status(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        public boolean finished() {
+            return this == READY || this == FAILED || this == SUPERSEDED;
+        }
+
+        static Status of(String label) {
+            for (Status s : values()) {
+                if (s.label.equals(label)) {
+                    return s;
+                }
+            }
+            throw new IllegalArgumentException("unknown commit status " + label);
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+}

@@ -1,0 +1,180 @@
+package dev.driftless.fleet;
+
+import dev.driftless.event.CommitObserved;
+import dev.driftless.host.Desired;
+import io.agroal.api.AgroalDataSource;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The controller's durable memory: commits seen, each host's desired generation, host history. */
+@ApplicationScoped
+public class FleetStore {
+
+    private final AgroalDataSource db;
+
+    FleetStore(AgroalDataSource db) {
+        this.db = db;
+    }
+
+    /** Records a commit the first time it is seen; returns false when it was already known. */
+    public boolean recordObserved(CommitObserved c) {
+        return update("insert into commits (sha, branch, message, author, committed_at, observed_at, status, updated_at)"
+                + " select ?, ?, ?, ?, ?, ?, ?, ? where not exists (select 1 from commits where sha = ?)",
+                c.sha(), c.branch(), truncate(c.message(), 4000), truncate(c.author(), 255), ts(c.committedAt()),
+                ts(c.observedAt()), CommitRecord.Status.OBSERVED.label(), ts(Instant.now()), c.sha()) > 0;
+    }
+
+    public void setStatus(String sha, CommitRecord.Status status, String error, List<String> changedHosts) {
+        update("update commits set status = ?, error = ?, changed_hosts = coalesce(?, changed_hosts), updated_at = ? where sha = ?",
+                status.label(), truncate(error, 8000), changedHosts == null ? null : String.join(",", changedHosts),
+                ts(Instant.now()), sha);
+    }
+
+    public Optional<CommitRecord> commit(String sha) {
+        return query("select * from commits where sha = ?", this::commitRow, sha).stream().findFirst();
+    }
+
+    /** The newest commit observed, which is the one the branch points at. */
+    public Optional<CommitRecord> latestCommit() {
+        return query("select * from commits order by observed_at desc, updated_at desc limit 1", this::commitRow).stream().findFirst();
+    }
+
+    public List<CommitRecord> commits(int limit) {
+        return query("select * from commits order by observed_at desc limit ?", this::commitRow, limit);
+    }
+
+    public Map<String, Desired> desired() {
+        Map<String, Desired> all = new HashMap<>();
+        query("select * from host_desired", rs -> all.put(rs.getString("host"), new Desired(rs.getString("commit_sha"),
+                instant(rs, "committed_at"), rs.getString("drv_path"), rs.getString("out_path"))));
+        return all;
+    }
+
+    /** Makes a whole commit's generations desired at once, so no reader sees half a rollout. */
+    public void saveDesired(Map<String, Desired> desired) {
+        inTransaction(conn -> {
+            for (Map.Entry<String, Desired> e : desired.entrySet()) {
+                Desired d = e.getValue();
+                execute(conn, "delete from host_desired where host = ?", e.getKey());
+                execute(conn, "insert into host_desired (host, commit_sha, committed_at, drv_path, out_path, updated_at) values (?, ?, ?, ?, ?, ?)",
+                        e.getKey(), d.commit(), ts(d.committedAt()), d.drvPath(), d.path(), ts(Instant.now()));
+            }
+        });
+    }
+
+    public void append(String host, HistoryEntry e) {
+        update("insert into host_history (host, at, kind, commit_sha, path, generation, state, cause, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                host, ts(e.at()), e.kind(), e.commit(), e.path(), e.generation(), e.state(), e.cause(), truncate(e.message(), 8000));
+    }
+
+    /** Newest first. */
+    public List<HistoryEntry> history(String host, int limit) {
+        return query("select * from host_history where host = ? order by id desc limit ?", this::historyRow, host, limit);
+    }
+
+    /** The newest entry of one of {@code kinds} for the host. */
+    public Optional<HistoryEntry> lastOf(String host, String... kinds) {
+        String marks = String.join(",", java.util.Collections.nCopies(kinds.length, "?"));
+        List<Object> params = new ArrayList<>(List.of(host));
+        params.addAll(Arrays.asList(kinds));
+        return query("select * from host_history where host = ? and kind in (" + marks + ") order by id desc limit 1",
+                this::historyRow, params.toArray()).stream().findFirst();
+    }
+
+    private CommitRecord commitRow(ResultSet rs) throws SQLException {
+        String changed = rs.getString("changed_hosts");
+        return new CommitRecord(rs.getString("sha"), rs.getString("branch"), rs.getString("message"), rs.getString("author"),
+                instant(rs, "committed_at"), instant(rs, "observed_at"), CommitRecord.Status.of(rs.getString("status")),
+                rs.getString("error"), changed == null || changed.isEmpty() ? List.of() : List.of(changed.split(",")));
+    }
+
+    private HistoryEntry historyRow(ResultSet rs) throws SQLException {
+        int generation = rs.getInt("generation");
+        return new HistoryEntry(instant(rs, "at"), rs.getString("kind"), rs.getString("commit_sha"), rs.getString("path"),
+                rs.wasNull() ? null : generation, rs.getString("state"), rs.getString("cause"), rs.getString("message"));
+    }
+
+    interface Row<T> {
+        T map(ResultSet rs) throws SQLException;
+    }
+
+    interface Work {
+        void run(Connection conn) throws SQLException;
+    }
+
+    private <T> List<T> query(String sql, Row<T> row, Object... params) {
+        try (Connection conn = db.getConnection(); PreparedStatement st = prepare(conn, sql, params); ResultSet rs = st.executeQuery()) {
+            List<T> out = new ArrayList<>();
+            while (rs.next()) {
+                out.add(row.map(rs));
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("state store query failed: " + e.getMessage(), e);
+        }
+    }
+
+    private int update(String sql, Object... params) {
+        try (Connection conn = db.getConnection(); PreparedStatement st = prepare(conn, sql, params)) {
+            return st.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("state store update failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void inTransaction(Work work) {
+        try (Connection conn = db.getConnection()) {
+            boolean auto = conn.getAutoCommit();
+            conn.setAutoCommit(false);
+            try {
+                work.run(conn);
+                conn.commit();
+            } catch (SQLException e) {
+                conn.rollback();
+                throw e;
+            } finally {
+                conn.setAutoCommit(auto);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("state store transaction failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static void execute(Connection conn, String sql, Object... params) throws SQLException {
+        try (PreparedStatement st = prepare(conn, sql, params)) {
+            st.executeUpdate();
+        }
+    }
+
+    private static PreparedStatement prepare(Connection conn, String sql, Object... params) throws SQLException {
+        PreparedStatement st = conn.prepareStatement(sql);
+        for (int i = 0; i < params.length; i++) {
+            st.setObject(i + 1, params[i]);
+        }
+        return st;
+    }
+
+    private static Timestamp ts(Instant instant) {
+        return instant == null ? null : Timestamp.from(instant);
+    }
+
+    private static Instant instant(ResultSet rs, String column) throws SQLException {
+        Timestamp t = rs.getTimestamp(column);
+        return t == null ? null : t.toInstant();
+    }
+
+    private static String truncate(String s, int max) {
+        return s == null || s.length() <= max ? s : s.substring(0, max - 1) + "…";
+    }
+}

@@ -1,0 +1,15 @@
+package dev.driftless.fleet;
+
+import java.time.Instant;
+
+/** One line of a host's history: a deployment, a rollback, a drift noticed, a state change. */
+public record HistoryEntry(Instant at, String kind, String commit, String path, Integer generation, String state,
+        String cause, String message) {
+
+    public static final String DEPLOYED = "deployed";
+    public static final String DEPLOY_FAILED = "deploy-failed";
+    public static final String ROLLED_BACK = "rolled-back";
+    public static final String DRIFT = "drift-detected";
+    public static final String STATE = "state-changed";
+    public static final String[] DEPLOYMENT_KINDS = {DEPLOYED, DEPLOY_FAILED, ROLLED_BACK};
+}

@@ -1,0 +1,133 @@
+package dev.driftless.fleet;
+
+import dev.driftless.event.BuildRequest;
+import dev.driftless.event.BuildResult;
+import dev.driftless.event.Channels;
+import dev.driftless.event.EvaluationResult;
+import dev.driftless.fleet.CommitRecord.Status;
+import dev.driftless.host.Desired;
+import dev.driftless.host.HostStatus;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * Turns evaluated commits into desired generations. Only hosts whose drvPath changed are
+ * built, and a commit becomes desired for all hosts at once, only after every build it needs
+ * succeeded: a commit that fails anywhere leaves every host on its last good generation.
+ * Handling is idempotent, because delivery is at least once.
+ */
+@ApplicationScoped
+public class RolloutCoordinator {
+
+    private static final Logger LOG = Logger.getLogger(RolloutCoordinator.class);
+
+    private final FleetStore store;
+    private final Fleet fleet;
+    private final HostWaker waker;
+    private final Emitter<BuildRequest> builds;
+    private Rollout pending;
+
+    RolloutCoordinator(FleetStore store, Fleet fleet, HostWaker waker,
+            @Channel(Channels.BUILD_REQUESTS_OUT) Emitter<BuildRequest> builds) {
+        this.store = store;
+        this.fleet = fleet;
+        this.waker = waker;
+        this.builds = builds;
+    }
+
+    /** A commit waiting for its builds: what it wants per host, and what has been built. */
+    record Rollout(String sha, Instant committedAt, Map<String, String> wanted, Map<String, String> built) {}
+
+    @Incoming(Channels.EVALUATIONS_IN)
+    @Blocking
+    public synchronized void onEvaluation(EvaluationResult result) {
+        Optional<CommitRecord> commit = store.commit(result.sha());
+        if (commit.isEmpty() || commit.get().status() != Status.OBSERVED) {
+            return; // Unknown or already handled: a redelivery.
+        }
+        if (isSuperseded(result.sha())) {
+            store.setStatus(result.sha(), Status.SUPERSEDED, null, null);
+            return;
+        }
+        if (result instanceof EvaluationResult.Failed failed) {
+            store.setStatus(failed.sha(), Status.FAILED, "evaluation failed: " + failed.error(), null);
+            return;
+        }
+        Map<String, String> drvPaths = ((EvaluationResult.Evaluated) result).drvPaths();
+        warnAboutUntargeted(result.sha(), drvPaths);
+        Map<String, String> changed = new TreeMap<>();
+        for (String host : fleet.names()) {
+            String drv = drvPaths.get(host);
+            Desired current = fleet.get(host).map(HostStatus::desired).orElse(null);
+            if (drv != null && (current == null || !drv.equals(current.drvPath()))) {
+                changed.put(host, drv);
+            }
+        }
+        if (pending != null) {
+            store.setStatus(pending.sha(), Status.SUPERSEDED, null, null);
+        }
+        pending = new Rollout(result.sha(), commit.get().committedAt(), changed, new HashMap<>());
+        store.setStatus(result.sha(), Status.BUILDING, null, List.copyOf(changed.keySet()));
+        LOG.infof("commit %.12s changes %s", result.sha(), changed.isEmpty() ? "no host" : changed.keySet());
+        changed.forEach((host, drv) -> builds.send(new BuildRequest(result.sha(), host, drv)));
+        promoteIfComplete();
+    }
+
+    @Incoming(Channels.BUILD_RESULTS_IN)
+    @Blocking
+    public synchronized void onBuild(BuildResult result) {
+        if (pending == null || !pending.sha().equals(result.sha()) || !pending.wanted().containsKey(result.host())) {
+            return; // A result for a commit that was superseded, failed or already complete.
+        }
+        if (result instanceof BuildResult.Failed failed) {
+            store.setStatus(failed.sha(), Status.FAILED, "build of " + failed.host() + " failed: " + failed.error(), null);
+            pending = null;
+            return;
+        }
+        BuildResult.Built built = (BuildResult.Built) result;
+        pending.built().put(built.host(), built.outPath());
+        promoteIfComplete();
+    }
+
+    private void promoteIfComplete() {
+        if (pending == null || pending.built().size() < pending.wanted().size()) {
+            return;
+        }
+        Map<String, Desired> next = new HashMap<>();
+        for (String host : fleet.names()) {
+            Desired current = fleet.get(host).map(HostStatus::desired).orElse(null);
+            if (pending.wanted().containsKey(host)) {
+                next.put(host, new Desired(pending.sha(), pending.committedAt(), pending.wanted().get(host), pending.built().get(host)));
+            } else if (current != null) {
+                next.put(host, new Desired(pending.sha(), pending.committedAt(), current.drvPath(), current.path()));
+            }
+        }
+        store.saveDesired(next);
+        store.setStatus(pending.sha(), Status.READY, null, null);
+        fleet.promote(next);
+        LOG.infof("commit %.12s is now desired for %s", pending.sha(), next.keySet());
+        waker.wake(pending.wanted().keySet());
+        pending = null;
+    }
+
+    private boolean isSuperseded(String sha) {
+        return store.latestCommit().map(latest -> !latest.sha().equals(sha)).orElse(false);
+    }
+
+    private void warnAboutUntargeted(String sha, Map<String, String> drvPaths) {
+        drvPaths.keySet().stream().filter(h -> !fleet.names().contains(h)).forEach(h ->
+                LOG.warnf("commit %.12s defines host %s but driftless.hosts.%s.target is not set; it is not deployed", sha, h, h));
+        fleet.names().stream().filter(h -> !drvPaths.containsKey(h)).forEach(h ->
+                LOG.warnf("host %s is configured but commit %.12s has no nixosConfigurations.%s; it keeps its generation", h, sha, h));
+    }
+}

@@ -1,0 +1,29 @@
+package dev.driftless.host;
+
+import java.time.Instant;
+
+/** One attempt to put a generation on a host, and how it ended. */
+public record Deployment(String commit, String path, Result result, Integer generation, Instant startedAt,
+        Instant finishedAt, String message) {
+
+    public enum Result {
+        SUCCEEDED("succeeded"),
+        FAILED("failed"),
+        ROLLED_BACK("rolled_back");
+
+        private final String label;
+
+        Result(String label) {
+            this.label = label;
+        }
+
+        public String label() {
+            return label;
+        }
+
+        @Override
+        public String toString() {
+            return label;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package dev.driftless.host;
+
+/** Why a host is not running its committed generation. */
+public enum DriftCause {
+    NEW_COMMIT("new-commit"),
+    OUT_OF_BAND("out-of-band"),
+    FAILED_DEPLOY("failed-deploy"),
+    UNREACHABLE("unreachable");
+
+    private final String label;
+
+    DriftCause(String label) {
+        this.label = label;
+    }
+
+    public String label() {
+        return label;
+    }
+
+    @Override
+    public String toString() {
+        return label;
+    }
+}

@@ -1,0 +1,44 @@
+package dev.driftless.host;
+
+import java.time.Instant;
+
+/**
+ * Everything known about one host at one moment. Immutable: each reconciliation step returns a
+ * new status, so readers never see a half-updated host.
+ */
+public record HostStatus(String name, String target, HostState state, Desired desired, Actual actual,
+        Instant driftSince, DriftCause cause, Deployment lastDeployment, String message, Instant observedAt) {
+
+    public static HostStatus unknown(String name, String target) {
+        return new HostStatus(name, target, HostState.UNKNOWN, null, null, null, null, null, "not observed yet", null);
+    }
+
+    public boolean inSync() {
+        return state == HostState.IN_SYNC;
+    }
+
+    public HostStatus with(HostState newState, String newMessage) {
+        return new HostStatus(name, target, newState, desired, actual, driftSince, cause, lastDeployment, newMessage, observedAt);
+    }
+
+    public HostStatus withDesired(Desired newDesired) {
+        return new HostStatus(name, target, state, newDesired, actual, driftSince, cause, lastDeployment, message, observedAt);
+    }
+
+    public HostStatus observed(Actual newActual, Instant at) {
+        return new HostStatus(name, target, state, desired, newActual, driftSince, cause, lastDeployment, message, at);
+    }
+
+    public HostStatus drifting(DriftCause newCause, Instant since) {
+        Instant start = driftSince != null ? driftSince : since;
+        return new HostStatus(name, target, state, desired, actual, start, newCause, lastDeployment, message, observedAt);
+    }
+
+    public HostStatus converged() {
+        return new HostStatus(name, target, HostState.IN_SYNC, desired, actual, null, null, lastDeployment, "running the committed generation", observedAt);
+    }
+
+    public HostStatus deployed(Deployment deployment) {
+        return new HostStatus(name, target, state, desired, actual, driftSince, cause, deployment, message, observedAt);
+    }
+}

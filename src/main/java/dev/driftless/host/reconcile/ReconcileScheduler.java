@@ -1,0 +1,121 @@
+package dev.driftless.host.reconcile;
+
+import dev.driftless.config.DriftlessConfig;
+import dev.driftless.fleet.Fleet;
+import dev.driftless.fleet.HostWaker;
+import dev.driftless.host.HostState;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs host reconciliations: at most {@code driftless.deploy.parallelism} at once, never two for
+ * the same host, and wake-ups that arrive while a host is being reconciled fold into one more
+ * run. Events wake hosts at once; the periodic resync wakes all of them, so a lost event costs
+ * latency, never correctness.
+ */
+@ApplicationScoped
+public class ReconcileScheduler implements HostWaker {
+
+    private static final Logger LOG = Logger.getLogger(ReconcileScheduler.class);
+    private static final int IDLE = 0;
+    private static final int RUNNING = 1;
+    private static final int RUNNING_AGAIN = 2;
+
+    private final HostReconciler reconciler;
+    private final Fleet fleet;
+    private final ExecutorService pool;
+    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "reconcile-retry"));
+    private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
+    private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+
+    ReconcileScheduler(HostReconciler reconciler, Fleet fleet, DriftlessConfig config) {
+        this.reconciler = reconciler;
+        this.fleet = fleet;
+        AtomicInteger n = new AtomicInteger();
+        this.pool = Executors.newFixedThreadPool(Math.max(1, config.deploy().parallelism()),
+                r -> daemon(r, "reconcile-" + n.incrementAndGet()));
+    }
+
+    void onStart(@Observes StartupEvent start) {
+        wake(fleet.names());
+    }
+
+    void onStop(@Observes ShutdownEvent stop) {
+        retries.shutdownNow();
+        pool.shutdownNow();
+    }
+
+    @Scheduled(every = "${driftless.reconcile.interval:30s}", delayed = "${driftless.reconcile.interval:30s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void resync() {
+        wake(fleet.names());
+    }
+
+    @Override
+    public void wake(Collection<String> hosts) {
+        hosts.forEach(this::wake);
+    }
+
+    public void wake(String host) {
+        AtomicInteger state = running.computeIfAbsent(host, h -> new AtomicInteger(IDLE));
+        while (true) {
+            int now = state.get();
+            if (now == IDLE && state.compareAndSet(IDLE, RUNNING)) {
+                pool.execute(() -> loop(host, state));
+                return;
+            }
+            if (now != IDLE && state.compareAndSet(now, RUNNING_AGAIN)) {
+                return;
+            }
+        }
+    }
+
+    private void loop(String host, AtomicInteger state) {
+        do {
+            state.set(RUNNING);
+            runOnce(host);
+        } while (!state.compareAndSet(RUNNING, IDLE));
+    }
+
+    private void runOnce(String host) {
+        try {
+            ReconcileResult result = reconciler.reconcile(host);
+            if (result.retryAfter() != null) {
+                scheduleRetry(host, result.retryAfter());
+            } else {
+                failures.remove(host);
+            }
+        } catch (RuntimeException e) {
+            LOG.errorf(e, "host %s: reconciliation failed unexpectedly; it will be tried again at the next resync", host);
+            fleet.update(host, s -> s.with(s.state() == HostState.DEPLOYING ? HostState.UNKNOWN : s.state(), e.getMessage()));
+        }
+    }
+
+    /** Exponential backoff with jitter, capped at the given interval, so a dead host is not hammered. */
+    private void scheduleRetry(String host, Duration cap) {
+        int attempt = failures.merge(host, 1, Integer::sum);
+        long base = Math.min(cap.toMillis(), 500L << Math.min(attempt, 16));
+        long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+        retries.schedule(() -> wake(host), delay, TimeUnit.MILLISECONDS);
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        return t;
+    }
+}

@@ -1,0 +1,25 @@
+package dev.driftless.host.transport;
+
+import dev.driftless.host.Actual;
+
+/**
+ * Reaches one host. Each method is one step of {@code nixos-rebuild --target-host}; each is
+ * idempotent, so a reconciliation that is cut short can simply run again.
+ */
+public interface HostTransport {
+
+    /** Reads what the host runs now. */
+    Actual observe() throws HostUnreachable;
+
+    /** Puts the closure of {@code path} into the host's store, checking its signature. */
+    void copy(String path) throws HostUnreachable, StepFailed;
+
+    /** Points the system profile at {@code path}, making a new generation, and returns its number. */
+    int setProfile(String path) throws HostUnreachable, StepFailed;
+
+    /** Moves the system profile back one generation and returns the path it now points at. */
+    String rollbackProfile() throws HostUnreachable, StepFailed;
+
+    /** Runs {@code path/bin/switch-to-configuration switch} on the host. */
+    void activate(String path) throws HostUnreachable, StepFailed;
+}

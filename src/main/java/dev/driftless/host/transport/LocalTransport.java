@@ -1,0 +1,147 @@
+package dev.driftless.host.transport;
+
+import dev.driftless.exec.ProcessResult;
+import dev.driftless.exec.ProcessRunner;
+import dev.driftless.host.Actual;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A host that is a directory on this machine, with its own store under {@code root}. With root
+ * {@code /} it is the machine Driftless runs on. Switch scripts learn the root from
+ * {@code DRIFTLESS_HOST_ROOT}, the convention DESIGN.md describes.
+ */
+public class LocalTransport implements HostTransport {
+
+    static final String PROFILE = "nix/var/nix/profiles/system";
+    private static final Pattern GENERATION_LINK = Pattern.compile("system-(\\d+)-link");
+
+    private final Path root;
+    private final boolean machineRoot;
+    private final Map<String, String> nixEnv;
+    private final List<String> trustedKeys;
+    private final Duration timeout;
+
+    public LocalTransport(Path root, Map<String, String> nixEnv, List<String> trustedKeys, Duration timeout) {
+        this.root = root.toAbsolutePath().normalize();
+        this.machineRoot = this.root.getParent() == null;
+        this.nixEnv = nixEnv;
+        this.trustedKeys = trustedKeys;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public Actual observe() throws HostUnreachable {
+        if (!Files.isDirectory(root)) {
+            throw new HostUnreachable("host root " + root + " does not exist");
+        }
+        String path = resolveInsideRoot(root.resolve("run/current-system"));
+        return new Actual(path, generation());
+    }
+
+    @Override
+    public void copy(String path) throws StepFailed {
+        if (machineRoot) {
+            return; // Built here, so already in this store.
+        }
+        List<String> command = new ArrayList<>(List.of("nix", "copy"));
+        for (String key : trustedKeys) {
+            command.addAll(List.of("--extra-trusted-public-keys", key));
+        }
+        command.addAll(List.of("--to", "local?root=" + root, path));
+        run("copy", command, nixEnv);
+    }
+
+    @Override
+    public int setProfile(String path) throws StepFailed {
+        run("set profile", profileCommand("--set", path), nixEnv);
+        return generation();
+    }
+
+    @Override
+    public String rollbackProfile() throws StepFailed {
+        run("roll back profile", profileCommand("--rollback"), nixEnv);
+        return resolveInsideRoot(root.resolve(PROFILE));
+    }
+
+    @Override
+    public void activate(String path) throws StepFailed {
+        Map<String, String> env = new HashMap<>(nixEnv);
+        if (!machineRoot) {
+            env.put("DRIFTLESS_HOST_ROOT", root.toString());
+        }
+        String script = (machineRoot ? path : root + path) + "/bin/switch-to-configuration";
+        run("activation", List.of(script, "switch"), env);
+    }
+
+    private List<String> profileCommand(String... args) {
+        List<String> command = new ArrayList<>(List.of("nix-env"));
+        if (!machineRoot) {
+            command.addAll(List.of("--store", "local?root=" + root));
+        }
+        command.addAll(List.of("-p", root.resolve(PROFILE).toString()));
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    private void run(String step, List<String> command, Map<String, String> env) throws StepFailed {
+        try {
+            Files.createDirectories(root.resolve(PROFILE).getParent());
+        } catch (IOException e) {
+            throw new StepFailed(step, "cannot create " + root.resolve(PROFILE).getParent() + ": " + e.getMessage());
+        }
+        ProcessResult result = ProcessRunner.run(command, env, timeout);
+        if (!result.ok()) {
+            throw new StepFailed(step, result.explain());
+        }
+    }
+
+    private int generation() {
+        try {
+            Path profile = root.resolve(PROFILE);
+            if (!Files.isSymbolicLink(profile)) {
+                return 0;
+            }
+            Matcher m = GENERATION_LINK.matcher(Files.readSymbolicLink(profile).getFileName().toString());
+            return m.matches() ? Integer.parseInt(m.group(1)) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
+    /** Follows symlinks as the host would see them: absolute targets are read under {@code root}. */
+    private String resolveInsideRoot(Path link) {
+        Path current = link;
+        for (int hop = 0; hop < 16; hop++) {
+            if (!Files.isSymbolicLink(current)) {
+                return null;
+            }
+            Path target;
+            try {
+                target = Files.readSymbolicLink(current);
+            } catch (IOException e) {
+                return null;
+            }
+            Path absolute = target.isAbsolute() ? target : current.getParent().resolve(target).normalize();
+            String inHost = absolute.startsWith(root) && !machineRoot ? "/" + root.relativize(absolute) : absolute.toString();
+            if (inHost.startsWith("/nix/store/")) {
+                return storePathOf(inHost);
+            }
+            current = machineRoot ? Path.of(inHost) : root.resolve(inHost.substring(1));
+        }
+        return null;
+    }
+
+    private static String storePathOf(String path) {
+        int end = path.indexOf('/', "/nix/store/".length());
+        return end < 0 ? path : path.substring(0, end);
+    }
+}

@@ -1,0 +1,46 @@
+package dev.driftless.job;
+
+import dev.driftless.event.BuildRequest;
+import dev.driftless.event.BuildResult;
+import dev.driftless.event.Channels;
+import dev.driftless.metrics.DriftlessMetrics;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Outgoing;
+import org.jboss.logging.Logger;
+
+/** Builds one host's toplevel per request and signs its closure. */
+@ApplicationScoped
+public class BuildWorker {
+
+    private static final Logger LOG = Logger.getLogger(BuildWorker.class);
+
+    private final Nix nix;
+    private final DriftlessMetrics metrics;
+
+    BuildWorker(Nix nix, DriftlessMetrics metrics) {
+        this.nix = nix;
+        this.metrics = metrics;
+    }
+
+    @Incoming(Channels.BUILD_REQUESTS_IN)
+    @Outgoing(Channels.BUILD_RESULTS_OUT)
+    @Blocking(ordered = false) // hosts build independently, so several builds may run at once
+    public BuildResult build(BuildRequest request) {
+        long start = System.nanoTime();
+        try {
+            String out = nix.build(request.drvPath());
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            metrics.build("success", took);
+            LOG.infof("host %s commit %.12s built in %d ms: %s", request.host(), request.sha(), took.toMillis(), out);
+            return new BuildResult.Built(request.sha(), request.host(), request.drvPath(), out);
+        } catch (NixFailure | RuntimeException e) {
+            metrics.build("failure", Duration.ofNanos(System.nanoTime() - start));
+            LOG.errorf("host %s commit %.12s does not build; every host stays on its last good generation. Fix the configuration and push again. %s",
+                    request.host(), request.sha(), e.getMessage());
+            return new BuildResult.Failed(request.sha(), request.host(), request.drvPath(), String.valueOf(e.getMessage()));
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package dev.driftless.job;
+
+import dev.driftless.event.Channels;
+import dev.driftless.event.CommitObserved;
+import dev.driftless.event.EvaluationResult;
+import dev.driftless.metrics.DriftlessMetrics;
+import dev.driftless.source.GitMirror;
+import io.smallrye.reactive.messaging.annotations.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.util.Map;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Outgoing;
+import org.jboss.logging.Logger;
+
+/** Evaluates each observed commit into every host's toplevel drvPath. */
+@ApplicationScoped
+public class EvaluationWorker {
+
+    private static final Logger LOG = Logger.getLogger(EvaluationWorker.class);
+
+    private final Nix nix;
+    private final GitMirror mirror;
+    private final DriftlessMetrics metrics;
+
+    EvaluationWorker(Nix nix, GitMirror mirror, DriftlessMetrics metrics) {
+        this.nix = nix;
+        this.mirror = mirror;
+        this.metrics = metrics;
+    }
+
+    @Incoming(Channels.COMMITS_IN)
+    @Outgoing(Channels.EVALUATIONS_OUT)
+    @Blocking
+    public EvaluationResult evaluate(CommitObserved commit) {
+        long start = System.nanoTime();
+        String sha = commit.sha();
+        try {
+            Map<String, String> drvPaths = nix.evaluate(mirror.flakeRef(sha));
+            Duration took = Duration.ofNanos(System.nanoTime() - start);
+            metrics.evaluation("success", took);
+            LOG.infof("commit %.12s evaluated in %d ms: %d hosts", sha, took.toMillis(), drvPaths.size());
+            return new EvaluationResult.Evaluated(sha, drvPaths);
+        } catch (NixFailure | RuntimeException e) {
+            metrics.evaluation("failure", Duration.ofNanos(System.nanoTime() - start));
+            LOG.errorf("commit %.12s does not evaluate; every host stays on its last good generation. Fix the flake and push again. %s",
+                    sha, e.getMessage());
+            return new EvaluationResult.Failed(sha, String.valueOf(e.getMessage()));
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package dev.driftless.job;
+
+import java.util.Map;
+
+/** The {@code nix} operations the workers need. Implementations must be safe to call concurrently. */
+public interface Nix {
+
+    /** Every {@code nixosConfigurations} host's toplevel drvPath at exactly this commit. */
+    Map<String, String> evaluate(String flakeRef) throws NixFailure;
+
+    /** Builds (or finds) the toplevel, signs its closure and returns its out path. */
+    String build(String drvPath) throws NixFailure;
+}

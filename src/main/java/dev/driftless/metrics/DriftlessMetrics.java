@@ -1,0 +1,71 @@
+package dev.driftless.metrics;
+
+import static dev.driftless.metrics.MetricNames.*;
+
+import dev.driftless.host.HostState;
+import dev.driftless.host.HostStatus;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** Records Driftless's figures in Micrometer; the only class that knows metric names and labels. */
+@ApplicationScoped
+public class DriftlessMetrics {
+
+    private final MeterRegistry registry;
+    private final AtomicLong lastCommitEpoch = new AtomicLong();
+
+    DriftlessMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        Gauge.builder(GIT_LAST_COMMIT, lastCommitEpoch::get).baseUnit("seconds")
+                .description("Commit time of the newest head fetched").register(registry);
+    }
+
+    /** Exposes one host's gauges, read from its current status whenever Prometheus scrapes. */
+    public void bindHost(String host, Supplier<HostStatus> status) {
+        gauge(HOST_IN_SYNC, host, status, s -> s.state() == HostState.IN_SYNC ? 1 : 0, null);
+        gauge(HOST_GENERATION, host, status, s -> s.actual() == null ? 0 : s.actual().generation(), null);
+        gauge(HOST_DRIFT, host, status, s -> s.driftSince() == null ? 0
+                : Duration.between(s.driftSince(), Instant.now()).toMillis() / 1000.0, "seconds");
+        for (HostState state : HostState.values()) {
+            Gauge.builder(HOST_STATE, () -> status.get().state() == state ? 1 : 0)
+                    .tags("host", host, "state", state.label()).register(registry);
+        }
+    }
+
+    public void deployment(String host, String result, Duration took) {
+        registry.counter(DEPLOYMENTS, "host", host, "result", result).increment();
+        Timer.builder(DEPLOYMENT_DURATION).tags("result", result).register(registry).record(took);
+    }
+
+    public void evaluation(String result, Duration took) {
+        registry.counter(EVALUATIONS, "result", result).increment();
+        Timer.builder(EVALUATION_DURATION).tags("result", result).register(registry).record(took);
+    }
+
+    public void build(String result, Duration took) {
+        registry.counter(BUILDS, "result", result).increment();
+        Timer.builder(BUILD_DURATION).tags("result", result).register(registry).record(took);
+    }
+
+    public void gitFetch(String result, Duration took) {
+        registry.counter(GIT_FETCH, "result", result).increment();
+        Timer.builder(GIT_FETCH_DURATION).tags("result", result).register(registry).record(took);
+    }
+
+    public void lastCommit(Instant committedAt) {
+        lastCommitEpoch.set(committedAt.getEpochSecond());
+    }
+
+    private void gauge(String name, String host, Supplier<HostStatus> status,
+            Function<HostStatus, Number> value, String unit) {
+        // The supplier form holds a strong reference; the object form would let the gauge go NaN after a GC.
+        Gauge.builder(name, () -> value.apply(status.get())).tags("host", host).baseUnit(unit).register(registry);
+    }
+}

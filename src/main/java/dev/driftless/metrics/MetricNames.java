@@ -1,0 +1,25 @@
+package dev.driftless.metrics;
+
+/**
+ * Every metric Driftless exports, as Micrometer names; Prometheus shows them with dots as
+ * underscores, {@code _total} on counters and {@code _seconds} on timers. Labels never carry a
+ * commit or a store path, which would grow without bound.
+ */
+public final class MetricNames {
+
+    public static final String HOST_IN_SYNC = "driftless.host.in.sync";
+    public static final String HOST_STATE = "driftless.host.state";
+    public static final String HOST_DRIFT = "driftless.host.drift";
+    public static final String HOST_GENERATION = "driftless.host.generation";
+    public static final String DEPLOYMENTS = "driftless.deployments";
+    public static final String DEPLOYMENT_DURATION = "driftless.deployment.duration";
+    public static final String EVALUATIONS = "driftless.evaluations";
+    public static final String EVALUATION_DURATION = "driftless.evaluation.duration";
+    public static final String BUILDS = "driftless.builds";
+    public static final String BUILD_DURATION = "driftless.build.duration";
+    public static final String GIT_FETCH = "driftless.git.fetch";
+    public static final String GIT_FETCH_DURATION = "driftless.git.fetch.duration";
+    public static final String GIT_LAST_COMMIT = "driftless.git.last.commit.timestamp";
+
+    private MetricNames() {}
+}

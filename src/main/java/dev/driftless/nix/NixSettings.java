@@ -1,0 +1,132 @@
+package dev.driftless.nix;
+
+import dev.driftless.config.DriftlessConfig;
+import dev.driftless.exec.ProcessResult;
+import dev.driftless.exec.ProcessRunner;
+import io.quarkus.runtime.Startup;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.jboss.logging.Logger;
+
+/**
+ * How Driftless calls {@code nix}: the environment every call gets, the version found, and
+ * the key that signs what we build. The key is generated once under the data directory unless
+ * the user names one, so copies to hosts never need {@code --no-check-sigs}.
+ */
+@Startup
+@ApplicationScoped
+public class NixSettings {
+
+    private static final Logger LOG = Logger.getLogger(NixSettings.class);
+    private static final Duration QUICK = Duration.ofSeconds(30);
+
+    private final Map<String, String> env;
+    private final int[] version;
+    private final Path signingKey;
+    private final List<String> trustedKeys;
+
+    NixSettings(DriftlessConfig config) {
+        this.env = Map.of("NIX_CONFIG", nixConfig(System.getenv("NIX_CONFIG"), config.nix().options().orElse(List.of())));
+        this.version = detectVersion(env);
+        this.signingKey = config.nix().signingKeyFile().map(Path::of)
+                .orElseGet(() -> ensureKey(Path.of(config.dataDir(), "keys", "signing-key.sec"), env));
+        List<String> keys = new ArrayList<>();
+        keys.add(publicKey(signingKey, env));
+        config.nix().trustedPublicKeys().ifPresent(keys::addAll);
+        this.trustedKeys = List.copyOf(keys);
+        LOG.infof("nix %d.%d found; closures are signed with %s", version[0], version[1], keys.get(0).split(":")[0]);
+    }
+
+    public Map<String, String> env() {
+        return env;
+    }
+
+    public Path signingKey() {
+        return signingKey;
+    }
+
+    /** Public keys a host accepts a closure from. */
+    public List<String> trustedKeys() {
+        return trustedKeys;
+    }
+
+    /** The installable that builds every output of a store derivation, on old and new Nix alike. */
+    public String derivationInstallable(String drvPath) {
+        // Nix 2.13 reinterpreted a bare .drv argument as the file itself; "^*" means its outputs.
+        boolean caretSyntax = version[0] > 2 || (version[0] == 2 && version[1] >= 13);
+        return caretSyntax ? drvPath + "^*" : drvPath;
+    }
+
+    /** The inherited {@code NIX_CONFIG}, then flakes switched on, then the user's options, which win. */
+    static String nixConfig(String inherited, List<String> options) {
+        StringBuilder config = new StringBuilder();
+        if (inherited != null && !inherited.isBlank()) {
+            config.append(inherited.strip()).append('\n');
+        }
+        config.append("extra-experimental-features = nix-command flakes");
+        options.forEach(option -> config.append('\n').append(option.strip()));
+        return config.toString();
+    }
+
+    private static int[] detectVersion(Map<String, String> env) {
+        ProcessResult result = ProcessRunner.run(List.of("nix", "--version"), env, QUICK);
+        Matcher m = Pattern.compile("(\\d+)\\.(\\d+)").matcher(result.stdout());
+        if (!result.ok() || !m.find()) {
+            throw new IllegalStateException("cannot run `nix --version` (" + result.explain()
+                    + "); install Nix 2.8 or newer, for example `apt-get install nix-bin`");
+        }
+        int[] found = {Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2))};
+        if (found[0] < 2 || (found[0] == 2 && found[1] < 8)) {
+            throw new IllegalStateException("Nix " + found[0] + "." + found[1] + " is too old; Driftless needs 2.8 or newer");
+        }
+        return found;
+    }
+
+    private static Path ensureKey(Path file, Map<String, String> env) {
+        if (Files.exists(file)) {
+            return file;
+        }
+        String name = "driftless-" + hostname() + "-1";
+        ProcessResult result = ProcessRunner.run(List.of("nix", "key", "generate-secret", "--key-name", name), env, QUICK);
+        if (!result.ok()) {
+            throw new IllegalStateException("cannot generate a signing key: " + result.explain());
+        }
+        try {
+            Files.createDirectories(file.getParent());
+            Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(file, result.stdout());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write signing key " + file, e);
+        }
+        LOG.infof("generated signing key %s at %s; add its public key to your hosts' trusted-public-keys", name, file);
+        return file;
+    }
+
+    private static String publicKey(Path secret, Map<String, String> env) {
+        ProcessResult result = ProcessRunner.run(
+                List.of("sh", "-c", "nix key convert-secret-to-public < \"$1\"", "sh", secret.toString()), env, QUICK);
+        if (!result.ok()) {
+            throw new IllegalStateException("cannot read signing key " + secret + ": " + result.explain());
+        }
+        return result.stdout().strip();
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9.-]", "-");
+        } catch (IOException e) {
+            return "controller";
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package dev.driftless.source;
+
+/** A local copy of the fleet repository that follows one branch. */
+public interface GitMirror {
+
+    /** Fetches the branch and returns its head. */
+    Head fetch() throws GitFetchFailed;
+
+    /** A flake reference that evaluates exactly {@code sha}, never a working tree that may have moved on. */
+    String flakeRef(String sha);
+
+    /** The branch head after a fetch. */
+    record Head(String sha, String message, String author, java.time.Instant committedAt) {}
+}

@@ -1,0 +1,94 @@
+package dev.driftless.source;
+
+import dev.driftless.config.DriftlessConfig;
+import dev.driftless.event.Channels;
+import dev.driftless.event.CommitObserved;
+import dev.driftless.fleet.FleetStore;
+import dev.driftless.metrics.DriftlessMetrics;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.jboss.logging.Logger;
+
+/**
+ * Polls the fleet repository and emits {@link CommitObserved} when the branch head is a commit
+ * whose rollout has not finished. A commit already handled before a restart is not emitted
+ * again; one cut short by a restart is.
+ */
+@ApplicationScoped
+public class GitWatcher {
+
+    private static final Logger LOG = Logger.getLogger(GitWatcher.class);
+
+    private final GitMirror mirror;
+    private final FleetStore store;
+    private final DriftlessMetrics metrics;
+    private final Emitter<CommitObserved> commits;
+    private final String branch;
+    private volatile boolean fetched;
+    private volatile String lastEmitted;
+    private volatile String lastError;
+
+    GitWatcher(GitMirror mirror, FleetStore store, DriftlessMetrics metrics, DriftlessConfig config,
+            @Channel(Channels.COMMITS_OUT) Emitter<CommitObserved> commits) {
+        this.mirror = mirror;
+        this.store = store;
+        this.metrics = metrics;
+        this.commits = commits;
+        this.branch = config.git().branch();
+    }
+
+    @Scheduled(every = "${driftless.git.poll-interval:15s}", delayed = "0s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void poll() {
+        fetchNow();
+    }
+
+    /** Fetches now and emits the head if it is new; safe to call from any worker thread. */
+    public synchronized Optional<String> fetchNow() {
+        long start = System.nanoTime();
+        GitMirror.Head head;
+        try {
+            head = mirror.fetch();
+        } catch (GitFetchFailed e) {
+            metrics.gitFetch("failure", Duration.ofNanos(System.nanoTime() - start));
+            if (!e.getMessage().equals(lastError)) {
+                LOG.errorf("%s; hosts keep their current generation. Check driftless.git.url and the repository's access.", e.getMessage());
+            }
+            lastError = e.getMessage();
+            return Optional.empty();
+        }
+        metrics.gitFetch("success", Duration.ofNanos(System.nanoTime() - start));
+        metrics.lastCommit(head.committedAt());
+        if (lastError != null) {
+            LOG.infof("fetching %s works again", branch);
+            lastError = null;
+        }
+        fetched = true;
+        if (!head.sha().equals(lastEmitted) && needsRollout(head.sha())) {
+            CommitObserved event = new CommitObserved(head.sha(), branch, head.message(), head.author(), head.committedAt(), Instant.now());
+            store.recordObserved(event);
+            LOG.infof("commit %s on %s observed: %s", shortSha(head.sha()), branch, head.message());
+            commits.send(event);
+        }
+        lastEmitted = head.sha();
+        return Optional.of(head.sha());
+    }
+
+    /** True once the repository has been fetched successfully at least once. */
+    public boolean fetched() {
+        return fetched;
+    }
+
+    private boolean needsRollout(String sha) {
+        return store.commit(sha).map(c -> !c.status().finished()).orElse(true);
+    }
+
+    static String shortSha(String sha) {
+        return sha.length() > 12 ? sha.substring(0, 12) : sha;
+    }
+
+}

@@ -1,0 +1,91 @@
+package dev.driftless.source;
+
+import dev.driftless.config.DriftlessConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import org.eclipse.jgit.api.Git;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.revwalk.RevCommit;
+import org.eclipse.jgit.revwalk.RevWalk;
+import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.URIish;
+
+/** {@link GitMirror} as a bare JGit repository under {@code <data-dir>/git/mirror.git}. */
+@ApplicationScoped
+public class JGitMirror implements GitMirror {
+
+    private final String url;
+    private final String branch;
+    private final Path dir;
+
+    JGitMirror(DriftlessConfig config) {
+        this.url = config.git().url();
+        this.branch = config.git().branch();
+        this.dir = Path.of(config.dataDir(), "git", "mirror.git").toAbsolutePath();
+    }
+
+    @Override
+    public synchronized Head fetch() throws GitFetchFailed {
+        String ref = "refs/heads/" + branch;
+        try (Git git = open()) {
+            git.fetch().setRemote("origin")
+                    .setRefSpecs(new RefSpec("+" + ref + ":" + ref))
+                    .setForceUpdate(true)
+                    .call();
+            Repository repo = git.getRepository();
+            ObjectId head = repo.resolve(ref);
+            if (head == null) {
+                throw new GitFetchFailed("branch " + branch + " not found in " + redacted(), null);
+            }
+            try (RevWalk walk = new RevWalk(repo)) {
+                RevCommit commit = walk.parseCommit(head);
+                return new Head(commit.getName(), commit.getShortMessage(), commit.getAuthorIdent().getName(),
+                        Instant.ofEpochSecond(commit.getCommitTime()));
+            }
+        } catch (GitAPIException | IOException | RuntimeException e) {
+            String why = String.valueOf(e.getMessage()).replace(url, redacted());
+            throw new GitFetchFailed("cannot fetch " + branch + " from " + redacted() + ": " + why, null);
+        }
+    }
+
+    @Override
+    public String flakeRef(String sha) {
+        // Nix 2.8 fetches the named ref before it looks for the rev, so both are given.
+        return "git+file://" + dir + "?ref=refs/heads/" + branch + "&rev=" + sha;
+    }
+
+    private Git open() throws IOException, GitAPIException {
+        if (Files.exists(dir.resolve("HEAD"))) {
+            return Git.open(dir.toFile());
+        }
+        Files.createDirectories(dir);
+        Git git = Git.init().setBare(true).setDirectory(dir.toFile()).setInitialBranch(branch).call();
+        try {
+            git.remoteAdd().setName("origin").setUri(new URIish(url)).call();
+        } catch (java.net.URISyntaxException e) {
+            git.close();
+            throw new IOException("driftless.git.url is not a Git URL: " + redacted(), e);
+        }
+        return git;
+    }
+
+    /** The URL without any user:password part, safe for logs and errors. */
+    String redacted() {
+        try {
+            URI uri = URI.create(url);
+            if (uri.getUserInfo() != null && uri.getUserInfo().contains(":")) {
+                return url.replace(uri.getRawUserInfo() + "@", uri.getUserInfo().split(":")[0] + ":***@");
+            }
+        } catch (IllegalArgumentException e) {
+            return url.replaceAll("//[^/@]*@", "//***@");
+        }
+        return url;
+    }
+
+}

@@ -1,0 +1,187 @@
+package dev.driftless.fleet;
+
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.driftless.testing.FleetFixture;
+import dev.driftless.testing.FleetResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.path.json.JsonPath;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The core loop on a real fleet: real Git, real Nix, three hosts as directories with their own
+ * stores. The tests share one application and one repository, so each states what it expects
+ * relative to what the one before left.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = FleetResource.class, restrictToAnnotatedClass = true)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class StandaloneConvergenceTest {
+
+    private static final Duration CONVERGE = Duration.ofSeconds(60);
+
+    private final FleetFixture fleet = FleetResource.fixture();
+
+    @Test
+    @Order(1)
+    void everyHostConvergesToTheCommittedGeneration() {
+        String head = fleet.head();
+        awaitAllInSyncOn(head);
+        JsonPath hosts = hosts();
+        for (String host : FleetFixture.HOSTS) {
+            String desired = hosts.getString("find { it.name == '" + host + "' }.desired.path");
+            assertEquals(desired, hosts.getString("find { it.name == '" + host + "' }.actual.path"));
+            assertEquals(desired, fleet.currentSystem(host), host + " runs what the API says");
+            assertEquals(1, fleet.generation(host), host + " got exactly one generation");
+        }
+        String metrics = metrics();
+        for (String host : FleetFixture.HOSTS) {
+            assertTrue(metrics.contains("driftless_host_in_sync{host=\"" + host + "\"} 1.0"), "in-sync gauge for " + host);
+            assertTrue(metrics.contains("driftless_host_generation{host=\"" + host + "\"} 1.0"), "generation gauge for " + host);
+            assertTrue(metrics.contains("driftless_deployments_total{host=\"" + host + "\",result=\"succeeded\"} 1.0"), "deployment counted for " + host);
+        }
+        assertTrue(metrics.contains("driftless_git_fetch_total{result=\"success\"}"));
+        assertTrue(metrics.contains("driftless_evaluation_duration_seconds_count{result=\"success\"}"));
+        assertTrue(metrics.contains("driftless_build_duration_seconds_count{result=\"success\"}"));
+    }
+
+    @Test
+    @Order(2)
+    void commitThatChangesOnlyWeb1RedeploysOnlyWeb1() {
+        Map<String, Integer> before = generations();
+        Map<String, String> pathsBefore = currentSystems();
+        String sha = fleet.commit("hosts/web1.nix", "{ motd = \"web1: now with TLS\"; services = [ \"nginx\" \"acme\" ]; }\n", "web1: add acme");
+
+        awaitAllInSyncOn(sha);
+
+        assertEquals(before.get("web1") + 1, fleet.generation("web1"));
+        assertNotEquals(pathsBefore.get("web1"), fleet.currentSystem("web1"));
+        for (String other : List.of("web2", "db1")) {
+            assertEquals(before.get(other), fleet.generation(other), other + " keeps its generation");
+            assertEquals(pathsBefore.get(other), fleet.currentSystem(other), other + " keeps its system");
+        }
+        given().get("/api/v1/commits").then().statusCode(200)
+                .body("[0].sha", org.hamcrest.Matchers.equalTo(sha))
+                .body("[0].status", org.hamcrest.Matchers.equalTo("ready"))
+                .body("[0].changedHosts", org.hamcrest.Matchers.contains("web1"));
+    }
+
+    @Test
+    @Order(3)
+    void commitThatDoesNotEvaluateLeavesEveryHostOnItsLastGoodGeneration() {
+        Map<String, Integer> before = generations();
+        Map<String, String> pathsBefore = currentSystems();
+        String broken = fleet.commit("hosts/web2.nix", "{ motd = \"web2\"; services = [ \"nginx\" ; }\n", "web2: typo");
+
+        awaitCommit(broken, "failed");
+        given().get("/api/v1/commits").then().body("find { it.sha == '" + broken + "' }.error", containsString("syntax error"));
+        waitForResyncs();
+        assertEquals(before, generations());
+        assertEquals(pathsBefore, currentSystems());
+        assertTrue(metrics().contains("driftless_evaluations_total{result=\"failure\"}"));
+
+        String fixed = fleet.commit("hosts/web2.nix", "{ motd = \"web2: fixed\"; services = [ \"nginx\" ]; }\n", "web2: fix typo");
+        awaitAllInSyncOn(fixed);
+        assertEquals(before.get("web2") + 1, fleet.generation("web2"));
+    }
+
+    @Test
+    @Order(4)
+    void commitThatDoesNotBuildDeploysNothingAtAll() {
+        Map<String, Integer> before = generations();
+        Map<String, String> pathsBefore = currentSystems();
+        fleet.commit("hosts/db1.nix", "{ motd = \"db1: bigger buffers\"; services = [ \"postgresql\" ]; }\n", "db1: tune");
+        String broken = fleet.commit("hosts/web1.nix",
+                "{ motd = \"web1\"; extraBuildCommands = \"echo 'certificate bundle missing' >&2; exit 3\"; }\n", "web1: broken build");
+
+        awaitCommit(broken, "failed");
+        given().get("/api/v1/commits").then().body("find { it.sha == '" + broken + "' }.error", containsString("certificate bundle missing"));
+        waitForResyncs();
+        assertEquals(before, generations(), "db1 changed in the same commit and must not deploy either");
+        assertEquals(pathsBefore, currentSystems());
+        assertTrue(metrics().contains("driftless_builds_total{result=\"failure\"}"));
+
+        String fixed = fleet.commit("hosts/web1.nix", "{ motd = \"web1: repaired\"; }\n", "web1: repair build");
+        awaitAllInSyncOn(fixed);
+        assertEquals(before.get("db1") + 1, fleet.generation("db1"));
+        assertEquals(before.get("web1") + 1, fleet.generation("web1"));
+    }
+
+    @Test
+    @Order(5)
+    void outOfBandChangeIsNoticedAndReverted() {
+        String committed = fleet.currentSystem("web2");
+        int generation = fleet.generation("web2");
+        String byHand = fleet.switchOutOfBand("web2", "web2: hotfix typed on the box");
+        assertEquals(byHand, fleet.currentSystem("web2"));
+
+        await().atMost(CONVERGE).until(() -> committed.equals(fleet.currentSystem("web2")));
+        awaitAllInSyncOn(fleet.head());
+        assertEquals(generation + 2, fleet.generation("web2"), "one generation by hand, one to put the committed one back");
+        given().get("/api/v1/hosts/web2/history").then().statusCode(200)
+                .body("find { it.kind == 'drift-detected' && it.cause == 'out-of-band' }.path", org.hamcrest.Matchers.equalTo(byHand))
+                .body("[0].kind", org.hamcrest.Matchers.equalTo("deployed"));
+    }
+
+    @Test
+    @Order(6)
+    void unknownHostIsA404ThatSaysHowHostsAreConfigured() {
+        given().get("/api/v1/hosts/nope").then().statusCode(404);
+        given().get("/api/v1/hosts/nope/history").then().statusCode(404);
+    }
+
+    private void awaitAllInSyncOn(String sha) {
+        await().atMost(CONVERGE).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            JsonPath hosts = hosts();
+            for (String host : FleetFixture.HOSTS) {
+                String at = "find { it.name == '" + host + "' }";
+                assertEquals("InSync", hosts.getString(at + ".state"), host + " state: " + hosts.getString(at + ".message"));
+                assertEquals(sha, hosts.getString(at + ".desired.commit"), host + " desired commit");
+            }
+        });
+    }
+
+    private void awaitCommit(String sha, String status) {
+        await().atMost(CONVERGE).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
+                given().get("/api/v1/commits").then().body("find { it.sha == '" + sha + "' }.status", org.hamcrest.Matchers.equalTo(status)));
+    }
+
+    /** Lets the loop run a few resyncs (interval 2s) so a wrong deployment would have happened. */
+    private static void waitForResyncs() {
+        long until = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        await().atMost(Duration.ofSeconds(10)).until(() -> System.nanoTime() > until);
+    }
+
+    private static JsonPath hosts() {
+        return given().get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
+    }
+
+    private static String metrics() {
+        return given().get("/q/metrics").then().statusCode(200).extract().asString();
+    }
+
+    private Map<String, Integer> generations() {
+        Map<String, Integer> out = new HashMap<>();
+        FleetFixture.HOSTS.forEach(h -> out.put(h, fleet.generation(h)));
+        return out;
+    }
+
+    private Map<String, String> currentSystems() {
+        Map<String, String> out = new HashMap<>();
+        FleetFixture.HOSTS.forEach(h -> out.put(h, fleet.currentSystem(h)));
+        return out;
+    }
+}

@@ -1,0 +1,137 @@
+package dev.driftless.testing;
+
+import static dev.driftless.testing.Shell.sh;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A real fleet for tests: a Git repository made from {@code examples/fleet}, one directory per
+ * host with its own store, and a data directory. Everything is real Git and real Nix.
+ */
+public final class FleetFixture implements AutoCloseable {
+
+    public static final List<String> HOSTS = List.of("db1", "web1", "web2");
+    private static final Pattern GENERATION = Pattern.compile("system-(\\d+)-link");
+
+    private final Path base;
+
+    public FleetFixture() {
+        try {
+            base = Files.createTempDirectory("driftless-fleet-");
+            Path example = Path.of("examples/fleet").toAbsolutePath();
+            sh(base, "cp -r \"$1\" repo && cd repo && git init -q -b main && git add -A && git commit -q -m 'initial fleet'",
+                    example.toString());
+            for (String host : HOSTS) {
+                Files.createDirectories(hostRoot(host));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public Path repo() {
+        return base.resolve("repo");
+    }
+
+    public Path dataDir() {
+        return base.resolve("data");
+    }
+
+    public Path hostRoot(String host) {
+        return base.resolve("hosts").resolve(host);
+    }
+
+    /** The configuration a Driftless process needs to manage this fleet quickly. */
+    public Map<String, String> config() {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("driftless.data-dir", dataDir().toString());
+        config.put("driftless.git.url", "file://" + repo());
+        config.put("driftless.git.branch", "main");
+        config.put("driftless.git.poll-interval", "1s");
+        config.put("driftless.reconcile.interval", "2s");
+        config.put("driftless.nix.options", "sandbox = false,substituters =");
+        for (String host : HOSTS) {
+            config.put("driftless.hosts." + host + ".target", "local:" + hostRoot(host));
+        }
+        return config;
+    }
+
+    /** Writes a file in the repository and commits it; returns the new commit. */
+    public String commit(String file, String content, String message) {
+        try {
+            Files.writeString(repo().resolve(file), content);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return sh(repo(), "git add -A && git commit -q -m \"$1\" && git rev-parse HEAD", message);
+    }
+
+    public String head() {
+        return sh(repo(), "git rev-parse HEAD");
+    }
+
+    /** What the host runs, read from its directory without going through Driftless. */
+    public String currentSystem(String host) {
+        Path link = hostRoot(host).resolve("run/current-system");
+        try {
+            return Files.isSymbolicLink(link) ? Files.readSymbolicLink(link).toString() : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int generation(String host) {
+        Path profile = hostRoot(host).resolve("nix/var/nix/profiles/system");
+        try {
+            if (!Files.isSymbolicLink(profile)) {
+                return 0;
+            }
+            Matcher m = GENERATION.matcher(Files.readSymbolicLink(profile).toString());
+            return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * Does what a person does with {@code nixos-rebuild switch} on the host itself: builds a
+     * configuration that is not in Git, makes it the next generation and activates it.
+     */
+    public String switchOutOfBand(String host, String motd) {
+        Path scratch = base.resolve("by-hand-" + host);
+        String path = sh(base, """
+                rm -rf "$2" && cp -r repo "$2" && cd "$2" && rm -rf .git
+                printf '{ motd = "%s"; }\\n' "$3" > hosts/$1.nix
+                nix build --no-link --json "path:$2#nixosConfigurations.$1.config.system.build.toplevel" \
+                  | sed -E 's/.*"out":"([^"]+)".*/\\1/'
+                """, host, scratch.toString(), motd);
+        Path root = hostRoot(host);
+        sh(base, """
+                nix copy --no-check-sigs --to "local?root=$1" "$2"
+                nix-env --store "local?root=$1" -p "$1/nix/var/nix/profiles/system" --set "$2"
+                DRIFTLESS_HOST_ROOT="$1" "$1$2/bin/switch-to-configuration" switch
+                """, root.toString(), path);
+        return path;
+    }
+
+    @Override
+    public void close() {
+        try (Stream<Path> files = Files.walk(base)) {
+            // Store paths are read-only; make them writable so the tree can go.
+            sh(base.getParent(), "chmod -R u+w \"$1\" 2>/dev/null || true", base.toString());
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
