@@ -103,7 +103,7 @@ public class RolloutCoordinator {
         if (pending == null || pending.built().size() < pending.wanted().size()) {
             return;
         }
-        Map<String, Desired> next = new HashMap<>();
+        Map<String, Desired> next = new TreeMap<>();
         for (String host : fleet.names()) {
             Desired current = fleet.get(host).map(HostStatus::desired).orElse(null);
             if (pending.wanted().containsKey(host)) {

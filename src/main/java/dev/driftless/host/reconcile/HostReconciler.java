@@ -91,7 +91,8 @@ public class HostReconciler {
     private ReconcileResult deploy(String host, Memory mem, Desired desired, Actual before) {
         Instant started = Instant.now();
         fleet.update(host, s -> s.with(HostState.DEPLOYING, "deploying commit " + shortSha(desired.commit())));
-        LOG.infof("host %s commit %.12s: deploying %s (host runs %s)", host, desired.commit(), desired.path(), before.path());
+        LOG.infof("host %s commit %.12s: deploying %s (host runs %s)", host, desired.commit(), desired.path(),
+                before.path() == null ? "no generation yet" : before.path());
         int generation;
         try {
             mem.transport.copy(desired.path());

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Starts Driftless standalone (in-process events, embedded H2) against the example fleet:
+# a Git repository made from examples/fleet and three hosts that are directories with their
+# own Nix stores, all under .driftless-example/ (or $DRIFTLESS_EXAMPLE_DIR).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl ca-certificates
+
+work=${DRIFTLESS_EXAMPLE_DIR:-$top/.driftless-example}
+port=${DRIFTLESS_PORT:-8080}
+mkdir -p "$work/hosts/web1" "$work/hosts/web2" "$work/hosts/db1"
+if [ ! -d "$work/fleet/.git" ]; then
+  cp -r examples/fleet "$work/fleet"
+  git -C "$work/fleet" init -q -b main
+  git -C "$work/fleet" add -A
+  git -C "$work/fleet" -c user.name="Driftless example" -c user.email=example@driftless.invalid \
+    commit -q -m "example fleet: web1, web2, db1"
+fi
+
+if [ ! -f target/quarkus-app/quarkus-run.jar ] || [ -n "$(find src pom.xml -newer target/quarkus-app/quarkus-run.jar -print -quit)" ]; then
+  echo "building Driftless (the first build downloads dependencies)..." >&2
+  ./mvnw -B -q -ntp package -DskipTests
+fi
+
+cat >&2 <<EOT
+
+Driftless is starting on http://localhost:$port with the example fleet in $work/fleet.
+  curl -s localhost:$port/api/v1/hosts           # the three hosts, InSync in a few seconds
+  cd $work/fleet && \$EDITOR hosts/web1.nix && git commit -am "web1: change"   # watch web1 converge
+  curl -s localhost:$port/q/metrics | grep driftless_host_in_sync
+Stop with Ctrl-C; start again with the same command: nothing is redeployed.
+
+EOT
+# The example's toplevels are raw derivations built by /bin/sh: no sandbox, nothing to substitute.
+exec java -Dquarkus.http.port="$port" \
+  -Ddriftless.data-dir="$work/data" \
+  -Ddriftless.git.url="file://$work/fleet" \
+  -Ddriftless.git.branch=main \
+  -Ddriftless.git.poll-interval="${DRIFTLESS_POLL:-5s}" \
+  -Ddriftless.reconcile.interval=30s \
+  "-Ddriftless.nix.options=sandbox = false,substituters =" \
+  -Ddriftless.hosts.web1.target="local:$work/hosts/web1" \
+  -Ddriftless.hosts.web2.target="local:$work/hosts/web2" \
+  -Ddriftless.hosts.db1.target="local:$work/hosts/db1" \
+  -jar target/quarkus-app/quarkus-run.jar

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# Runs the whole test suite on a fresh Debian 12 machine: installs what it needs, then
+# `./mvnw verify` (unit tests, @QuarkusTest flows on real Nix, and the packaged-jar tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl ca-certificates
+./mvnw -B -ntp verify "$@"
