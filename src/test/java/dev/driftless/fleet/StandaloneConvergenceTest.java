@@ -138,6 +138,43 @@ class StandaloneConvergenceTest {
 
     @Test
     @Order(6)
+    void failedActivationRollsTheHostBackAndTheNextGoodCommitHealsIt() {
+        String previous = fleet.currentSystem("web1");
+        int generation = fleet.generation("web1");
+        String bad = fleet.commit("hosts/web1.nix",
+                "{ motd = \"web1\"; extraActivation = \"echo 'nginx: invalid server block' >&2; exit 1\"; }\n", "web1: bad nginx config");
+
+        await().atMost(CONVERGE).untilAsserted(() -> given().get("/api/v1/hosts/web1").then()
+                .body("state", org.hamcrest.Matchers.equalTo("Degraded"))
+                .body("driftCause", org.hamcrest.Matchers.equalTo("failed-deploy"))
+                .body("lastDeployment.result", org.hamcrest.Matchers.equalTo("rolled_back"))
+                .body("lastDeployment.commit", org.hamcrest.Matchers.equalTo(bad))
+                .body("lastDeployment.message", containsString("nginx: invalid server block")));
+        assertEquals(previous, fleet.currentSystem("web1"), "web1 runs its previous generation again");
+        assertEquals(generation, fleet.generation("web1"), "the profile points at the previous generation again");
+        assertTrue(metrics().contains("driftless_deployments_total{host=\"web1\",result=\"rolled_back\"} 1.0"));
+        waitForResyncs();
+        assertEquals(previous, fleet.currentSystem("web1"), "a failed generation is not retried on every resync");
+
+        String fixed = fleet.commit("hosts/web1.nix", "{ motd = \"web1: valid config\"; }\n", "web1: fix nginx config");
+        awaitAllInSyncOn(fixed);
+        assertNotEquals(previous, fleet.currentSystem("web1"));
+    }
+
+    @Test
+    @Order(7)
+    void readinessOpenApiAndMetricNamesAreServed() {
+        given().get("/q/health/ready").then().statusCode(200).body("checks.name", org.hamcrest.Matchers.hasItem("fleet-repository"));
+        given().get("/q/openapi").then().statusCode(200).body(containsString("/api/v1/hosts/{name}/history"));
+        String metrics = metrics();
+        for (String name : List.of("driftless_host_state{host=\"web1\",state=\"InSync\"} 1.0", "driftless_host_drift_seconds{host=\"web1\"}",
+                "driftless_git_fetch_duration_seconds_count", "driftless_git_last_commit_timestamp_seconds ")) {
+            assertTrue(metrics.contains(name), name);
+        }
+    }
+
+    @Test
+    @Order(8)
     void unknownHostIsA404ThatSaysHowHostsAreConfigured() {
         given().get("/api/v1/hosts/nope").then().statusCode(404);
         given().get("/api/v1/hosts/nope/history").then().statusCode(404);

@@ -1,0 +1,40 @@
+package dev.driftless.exec;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ProcessResultTest {
+
+    @Test
+    void explanationStartsAtNixsErrorAndDropsColours() {
+        ProcessResult r = new ProcessResult(List.of("nix", "eval"), 1, "",
+                "warning: Git tree is dirty\n\u001B[31;1merror:\u001B[0m syntax error, unexpected ';'", false, Duration.ZERO);
+        assertEquals("error: syntax error, unexpected ';'", r.explain());
+    }
+
+    @Test
+    void silentFailureSaysWhichCommandAndExitCode() {
+        ProcessResult r = new ProcessResult(List.of("switch-to-configuration", "switch"), 3, "", "", false, Duration.ZERO);
+        assertEquals("switch-to-configuration exited with 3", r.explain());
+    }
+
+    @Test
+    void runnerKillsACommandThatOutlivesItsTimeout() {
+        ProcessResult r = ProcessRunner.run(List.of("sleep", "30"), Map.of(), Duration.ofMillis(300));
+        assertTrue(r.timedOut());
+        assertTrue(r.explain().contains("timed out"), r.explain());
+        assertTrue(r.took().toSeconds() < 30, "the sleep was killed, not waited for");
+    }
+
+    @Test
+    void runnerReportsACommandThatCannotStart() {
+        ProcessResult r = ProcessRunner.run(List.of("/nonexistent/driftless-cmd"), Map.of(), Duration.ofSeconds(5));
+        assertEquals(127, r.exitCode());
+        assertTrue(r.explain().contains("cannot start /nonexistent/driftless-cmd"), r.explain());
+    }
+}
