@@ -1,15 +1,14 @@
 {
-  description = "Driftless example fleet: three hosts, no nixpkgs needed";
+  description = "Driftless example fleet: one file per host under hosts/, no nixpkgs needed";
 
   outputs = { self }:
     let
       mkHost = import ./lib/mk-host.nix;
+      # Every hosts/<name>.nix is a host: adding a file adds a machine.
+      names = map (file: builtins.replaceStrings [ ".nix" ] [ "" ] file)
+        (builtins.attrNames (builtins.readDir ./hosts));
       host = name: mkHost ({ inherit name; } // import (./hosts + "/${name}.nix"));
     in {
-      nixosConfigurations = {
-        web1 = host "web1";
-        web2 = host "web2";
-        db1 = host "db1";
-      };
+      nixosConfigurations = builtins.listToAttrs (map (name: { inherit name; value = host name; }) names);
     };
 }

@@ -26,6 +26,10 @@ public interface DriftlessConfig {
 
     Nix nix();
 
+    Ssh ssh();
+
+    Api api();
+
     interface Git {
         String url();
 
@@ -42,6 +46,12 @@ public interface DriftlessConfig {
 
         /** Overrides {@code driftless.reconcile.policy} for this host. */
         Optional<String> policy();
+
+        /**
+         * Command run on the host after each switch; non-zero exit rolls the deployment back.
+         * Overrides {@code driftless.deploy.health-check}; {@code none} turns the check off.
+         */
+        Optional<String> healthCheck();
     }
 
     interface Reconcile {
@@ -60,6 +70,38 @@ public interface DriftlessConfig {
         /** Upper bound for one copy or activation command. */
         @WithDefault("10m")
         Duration timeout();
+
+        /**
+         * Health check for SSH hosts and {@code local:/}: NixOS is healthy when every unit
+         * started. Directory hosts have no default check.
+         */
+        @WithDefault("systemctl is-system-running --wait")
+        String healthCheck();
+
+        @WithDefault("2m")
+        Duration healthCheckTimeout();
+    }
+
+    interface Ssh {
+        /** Private key for SSH hosts; when absent, ssh's own defaults apply. */
+        Optional<String> privateKeyFile();
+
+        /**
+         * The pinned host keys. A host whose key is missing or different is never deployed to.
+         * Defaults to {@code <data-dir>/ssh/known_hosts}.
+         */
+        Optional<String> knownHostsFile();
+
+        @WithDefault("10s")
+        Duration connectTimeout();
+    }
+
+    interface Api {
+        /**
+         * Bearer token for mutating calls. When absent, one is generated into
+         * {@code <data-dir>/api-token} on first start.
+         */
+        Optional<String> token();
     }
 
     interface Nix {

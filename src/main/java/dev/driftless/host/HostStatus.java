@@ -21,8 +21,11 @@ public record HostStatus(String name, String target, HostState state, Desired de
         return new HostStatus(name, target, newState, desired, actual, driftSince, cause, lastDeployment, newMessage, observedAt);
     }
 
+    /** A new desired generation; a host that was in sync is not any more until it runs it. */
     public HostStatus withDesired(Desired newDesired) {
-        return new HostStatus(name, target, state, newDesired, actual, driftSince, cause, lastDeployment, message, observedAt);
+        boolean behind = state == HostState.IN_SYNC && newDesired != null && actual != null && !newDesired.path().equals(actual.path());
+        return new HostStatus(name, target, behind ? HostState.OUT_OF_SYNC : state, newDesired, actual, driftSince, cause,
+                lastDeployment, behind ? "commit " + newDesired.commit() + " is waiting to be deployed" : message, observedAt);
     }
 
     public HostStatus observed(Actual newActual, Instant at) {

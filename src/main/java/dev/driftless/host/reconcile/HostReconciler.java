@@ -49,6 +49,10 @@ public class HostReconciler {
         String lastGood;
         /** A desired path whose deployment failed: not retried until the desired state moves. */
         String failedPath;
+        /** Set by a rollback request; the host is held on its previous generation until desired moves. */
+        volatile boolean rollbackRequested;
+        String heldOn;
+        String heldAgainst;
     }
 
     HostReconciler(Fleet fleet, FleetStore store, Transports transports, DriftlessMetrics metrics, DriftlessConfig config) {
@@ -69,6 +73,16 @@ public class HostReconciler {
         }
         HostStatus status = fleet.update(host, s -> s.observed(actual, Instant.now()));
         Desired desired = status.desired();
+        if (mem.rollbackRequested) {
+            mem.rollbackRequested = false;
+            return rollBackOnRequest(host, mem, desired, actual);
+        }
+        if (desired != null && mem.heldOn != null && desired.path().equals(mem.heldAgainst) && mem.heldOn.equals(actual.path())) {
+            fleet.update(host, s -> s.with(HostState.OUT_OF_SYNC, "held on " + actual.path()
+                    + " by a rollback request; POST /api/v1/hosts/" + host + "/sync or push a commit to resume"));
+            return ReconcileResult.of(WAITING, "held after rollback");
+        }
+        mem.heldOn = null;
         if (desired == null) {
             fleet.update(host, s -> s.with(HostState.UNKNOWN, "waiting for a commit that evaluates and builds"));
             return ReconcileResult.of(WAITING, "no desired generation");
@@ -102,7 +116,13 @@ public class HostReconciler {
         } catch (HostUnreachable e) {
             return unreachable(host, e.getMessage());
         }
-        String failure = activate(mem.transport, desired.path());
+        String failure;
+        try {
+            failure = activate(mem.transport, desired.path(), healthCheck(host));
+        } catch (HostUnreachable e) {
+            // Lost mid-switch: not a verdict on the generation. The next run observes and finishes the job.
+            return unreachable(host, e.getMessage());
+        }
         if (failure != null) {
             String rollback = rollBack(host, mem.transport, desired, before);
             return failed(host, mem, desired, started, Deployment.Result.ROLLED_BACK, failure + "; " + rollback, generation);
@@ -117,16 +137,63 @@ public class HostReconciler {
         return ReconcileResult.of(DEPLOYED, "generation " + generation);
     }
 
-    /** Switches and checks that the host really runs the new path; returns why not, or null. */
-    private static String activate(HostTransport transport, String path) {
+    /** Switches, checks the host really runs the new path, runs the health check; returns why not, or null. */
+    private String activate(HostTransport transport, String path, String healthCheck) throws HostUnreachable {
         try {
             transport.activate(path);
             Actual after = transport.observe();
-            return path.equals(after.path()) ? null
-                    : "activation exited 0 but the host runs " + after.path() + " instead of " + path;
-        } catch (StepFailed | HostUnreachable e) {
+            if (!path.equals(after.path())) {
+                return "activation exited 0 but the host runs " + after.path() + " instead of " + path;
+            }
+            if (healthCheck != null) {
+                transport.checkHealth(healthCheck, config.deploy().healthCheckTimeout());
+            }
+            return null;
+        } catch (StepFailed e) {
             return e.getMessage();
         }
+    }
+
+    /** Asks the host's loop to roll it back one generation and hold it there. */
+    public void requestRollback(String host) {
+        memory.computeIfAbsent(host, this::remember).rollbackRequested = true;
+    }
+
+    /** Forgets a failed deployment or a rollback hold, so the next run deploys the desired generation. */
+    public void requestSync(String host) {
+        Memory mem = memory.computeIfAbsent(host, this::remember);
+        mem.failedPath = null;
+        mem.heldOn = null;
+    }
+
+    private ReconcileResult rollBackOnRequest(String host, Memory mem, Desired desired, Actual actual) {
+        String commit = desired == null ? null : desired.commit();
+        try {
+            String previous = mem.transport.rollbackProfile();
+            mem.transport.activate(previous);
+            Actual now = mem.transport.observe();
+            mem.heldOn = now.path();
+            mem.lastGood = now.path(); // Put there on purpose: not an out-of-band change.
+            mem.heldAgainst = desired == null ? null : desired.path();
+            store.append(host, new HistoryEntry(Instant.now(), HistoryEntry.MANUAL_ROLLBACK, commit, now.path(), now.generation(),
+                    HostState.OUT_OF_SYNC.label(), null, "rolled back on request from " + actual.path()));
+            fleet.update(host, s -> s.observed(now, Instant.now()).with(HostState.OUT_OF_SYNC, "rolled back on request to generation "
+                    + now.generation() + "; held there until POST /api/v1/hosts/" + host + "/sync or a new commit"));
+            LOG.warnf("host %s commit %.12s: rolled back on request to %s (generation %d)", host, commit, now.path(), now.generation());
+            return ReconcileResult.of(CHANGED_BY_REQUEST, now.path());
+        } catch (StepFailed | HostUnreachable e) {
+            LOG.errorf("host %s commit %.12s: requested rollback failed: %s", host, commit, e.getMessage());
+            fleet.update(host, s -> s.with(s.state(), "requested rollback failed: " + e.getMessage()));
+            return ReconcileResult.of(FAILED, e.getMessage());
+        }
+    }
+
+    /** The per-host check, else the default for hosts that are whole machines; null for none. */
+    private String healthCheck(String host) {
+        String command = config.hosts().get(host).healthCheck().orElseGet(() ->
+                HostTarget.parse(fleet.get(host).orElseThrow().target()) instanceof HostTarget.Local local && local.root().getParent() != null
+                        ? "none" : config.deploy().healthCheck());
+        return command.isBlank() || command.equals("none") ? null : command;
     }
 
     private String rollBack(String host, HostTransport transport, Desired desired, Actual before) {
@@ -180,7 +247,11 @@ public class HostReconciler {
     }
 
     private ReconcileResult unreachable(String host, String why) {
+        HostStatus before = fleet.get(host).orElseThrow();
         HostStatus status = fleet.update(host, s -> s.drifting(DriftCause.UNREACHABLE, Instant.now()).with(HostState.UNREACHABLE, why));
+        if (before.state() == HostState.UNREACHABLE && why.equals(before.message())) {
+            return new ReconcileResult(UNREACHABLE, why, config.reconcile().interval()); // Said already; retries stay quiet.
+        }
         LOG.warnf("host %s commit %.12s: unreachable: %s. Check the host and driftless.hosts.%s.target.", host,
                 status.desired() == null ? "-" : status.desired().commit(), why, host);
         return new ReconcileResult(UNREACHABLE, why, config.reconcile().interval());

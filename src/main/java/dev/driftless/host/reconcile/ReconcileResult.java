@@ -10,6 +10,8 @@ public record ReconcileResult(Outcome outcome, String detail, Duration retryAfte
         CONVERGED,
         /** A deployment ran and the host now runs the desired generation. */
         DEPLOYED,
+        /** A rollback someone asked for ran; the host is held on its previous generation. */
+        CHANGED_BY_REQUEST,
         /** Nothing to do yet: no desired generation, or policy says report only. */
         WAITING,
         /** A deployment failed; the host was left on (or returned to) its previous generation. */

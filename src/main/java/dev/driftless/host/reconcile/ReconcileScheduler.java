@@ -41,6 +41,8 @@ public class ReconcileScheduler implements HostWaker {
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "reconcile-retry"));
     private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
     private final Map<String, Integer> failures = new ConcurrentHashMap<>();
+    /** Hosts in backoff: no run before this {@link System#nanoTime()}, whatever wakes them. */
+    private final Map<String, Long> notBefore = new ConcurrentHashMap<>();
 
     ReconcileScheduler(HostReconciler reconciler, Fleet fleet, DriftlessConfig config) {
         this.reconciler = reconciler;
@@ -70,7 +72,22 @@ public class ReconcileScheduler implements HostWaker {
         hosts.forEach(this::wake);
     }
 
+    /** Wakes a host unless it is backing off after failing to reach it. */
     public void wake(String host) {
+        Long until = notBefore.get(host);
+        if (until != null && System.nanoTime() - until < 0) {
+            return; // Its retry is already scheduled.
+        }
+        run(host);
+    }
+
+    /** Wakes a host now, even during backoff: someone asked for it. */
+    public void wakeNow(String host) {
+        notBefore.remove(host);
+        run(host);
+    }
+
+    private void run(String host) {
         AtomicInteger state = running.computeIfAbsent(host, h -> new AtomicInteger(IDLE));
         while (true) {
             int now = state.get();
@@ -98,6 +115,7 @@ public class ReconcileScheduler implements HostWaker {
                 scheduleRetry(host, result.retryAfter());
             } else {
                 failures.remove(host);
+                notBefore.remove(host);
             }
         } catch (RuntimeException e) {
             LOG.errorf(e, "host %s: reconciliation failed unexpectedly; it will be tried again at the next resync", host);
@@ -110,7 +128,13 @@ public class ReconcileScheduler implements HostWaker {
         int attempt = failures.merge(host, 1, Integer::sum);
         long base = Math.min(cap.toMillis(), 500L << Math.min(attempt, 16));
         long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
-        retries.schedule(() -> wake(host), delay, TimeUnit.MILLISECONDS);
+        Long previous = notBefore.put(host, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay));
+        if (previous == null) {
+            retries.schedule(() -> {
+                notBefore.remove(host);
+                wake(host);
+            }, delay, TimeUnit.MILLISECONDS);
+        }
     }
 
     private static Thread daemon(Runnable r, String name) {

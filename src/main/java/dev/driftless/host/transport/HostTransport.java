@@ -22,4 +22,7 @@ public interface HostTransport {
 
     /** Runs {@code path/bin/switch-to-configuration switch} on the host. */
     void activate(String path) throws HostUnreachable, StepFailed;
+
+    /** Runs a health check command on the host; a non-zero exit or a timeout is a failure. */
+    void checkHealth(String command, java.time.Duration timeout) throws HostUnreachable, StepFailed;
 }

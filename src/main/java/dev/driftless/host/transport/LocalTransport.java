@@ -82,6 +82,18 @@ public class LocalTransport implements HostTransport {
         run("activation", List.of(script, "switch"), env);
     }
 
+    @Override
+    public void checkHealth(String command, Duration limit) throws StepFailed {
+        Map<String, String> env = new HashMap<>(nixEnv);
+        if (!machineRoot) {
+            env.put("DRIFTLESS_HOST_ROOT", root.toString());
+        }
+        ProcessResult result = ProcessRunner.run(List.of("sh", "-c", command), env, limit);
+        if (!result.ok()) {
+            throw new StepFailed("health check `" + command + "`", result.explain());
+        }
+    }
+
     private List<String> profileCommand(String... args) {
         List<String> command = new ArrayList<>(List.of("nix-env"));
         if (!machineRoot) {

@@ -1,0 +1,57 @@
+package dev.driftless.api;
+
+import dev.driftless.fleet.Fleet;
+import dev.driftless.host.reconcile.HostReconciler;
+import dev.driftless.host.reconcile.ReconcileScheduler;
+import jakarta.ws.rs.NotFoundException;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.util.Map;
+
+/** Actions on one host. They are queued on the host's own loop, so they never race a deployment. */
+@Path("/api/v1/hosts/{name}")
+@Produces(MediaType.APPLICATION_JSON)
+public class HostActionsResource {
+
+    private final Fleet fleet;
+    private final HostReconciler reconciler;
+    private final ReconcileScheduler scheduler;
+
+    HostActionsResource(Fleet fleet, HostReconciler reconciler, ReconcileScheduler scheduler) {
+        this.fleet = fleet;
+        this.reconciler = reconciler;
+        this.scheduler = scheduler;
+    }
+
+    /** Reconciles now, retrying a generation that failed before and releasing a rollback hold. */
+    @POST
+    @Path("/sync")
+    public Response sync(@PathParam("name") String name) {
+        known(name);
+        reconciler.requestSync(name);
+        scheduler.wakeNow(name);
+        return accepted(name, "sync", "the host is reconciled now; watch GET /api/v1/hosts/" + name);
+    }
+
+    /** Rolls the host back one generation and holds it there until a sync or a new commit. */
+    @POST
+    @Path("/rollback")
+    public Response rollback(@PathParam("name") String name) {
+        known(name);
+        reconciler.requestRollback(name);
+        scheduler.wakeNow(name);
+        return accepted(name, "rollback", "the host is rolled back one generation and held there; POST sync to resume");
+    }
+
+    private void known(String name) {
+        fleet.get(name).orElseThrow(() -> new NotFoundException("no host named " + name));
+    }
+
+    private static Response accepted(String host, String action, String message) {
+        return Response.accepted(Map.of("host", host, "action", action, "message", message)).build();
+    }
+}

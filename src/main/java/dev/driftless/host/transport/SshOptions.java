@@ -1,0 +1,60 @@
+package dev.driftless.host.transport;
+
+import dev.driftless.exec.ProcessResult;
+import dev.driftless.exec.ProcessRunner;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The ssh options every connection uses: strict host key checking against the pinned
+ * known_hosts file, no prompts, and one multiplexed master connection per host.
+ */
+public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, Duration connectTimeout) {
+
+    public List<String> forSsh(HostTarget.Ssh target) {
+        List<String> options = new ArrayList<>(common());
+        options.addAll(List.of("-p", String.valueOf(target.port())));
+        return options;
+    }
+
+    /** For {@code NIX_SSHOPTS}, which Nix splits on spaces and passes to its own ssh. */
+    public List<String> forNix(HostTarget.Ssh target) {
+        return forSsh(target);
+    }
+
+    private List<String> common() {
+        List<String> options = new ArrayList<>(List.of(
+                "-o", "BatchMode=yes",
+                "-o", "StrictHostKeyChecking=yes",
+                "-o", "UserKnownHostsFile=" + knownHostsFile,
+                "-o", "GlobalKnownHostsFile=/dev/null",
+                "-o", "ConnectTimeout=" + Math.max(1, connectTimeout.toSeconds()),
+                "-o", "ServerAliveInterval=5",
+                "-o", "ServerAliveCountMax=3",
+                "-o", "ControlMaster=auto",
+                "-o", "ControlPath=" + controlDir + "/%C",
+                "-o", "ControlPersist=120"));
+        if (privateKey != null) {
+            options.addAll(List.of("-o", "IdentitiesOnly=yes", "-i", privateKey.toString()));
+        }
+        return options;
+    }
+
+    /** The fingerprint of the key the host offers now, for an error message that names it. */
+    public String offeredKey(HostTarget.Ssh target) {
+        ProcessResult scan = ProcessRunner.run(List.of("sh", "-c",
+                "ssh-keyscan -T 5 -t ed25519,ecdsa,rsa -p \"$1\" \"$2\" 2>/dev/null | ssh-keygen -lf - | head -n1", "sh",
+                String.valueOf(target.port()), target.host()), Map.of(), Duration.ofSeconds(15));
+        String line = scan.stdout().strip();
+        if (line.isEmpty()) {
+            return "the key it offers";
+        }
+        // "256 SHA256:abc... [198.18.0.11]:22 (ED25519)" -> "its ED25519 key SHA256:abc..."
+        String[] parts = line.split("\\s+");
+        String type = parts[parts.length - 1].replaceAll("[()]", "");
+        return "its " + type + " key " + (parts.length > 1 ? parts[1] : line);
+    }
+}

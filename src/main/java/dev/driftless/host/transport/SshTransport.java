@@ -1,0 +1,148 @@
+package dev.driftless.host.transport;
+
+import dev.driftless.exec.ProcessResult;
+import dev.driftless.exec.ProcessRunner;
+import dev.driftless.host.Actual;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A host reached with the system's {@code ssh} and Nix's {@code ssh-ng://} store, the way
+ * {@code nixos-rebuild --target-host} reaches it. Host keys are checked strictly against the
+ * pinned known_hosts file; one multiplexed connection per host makes repeated resyncs cheap.
+ */
+public class SshTransport implements HostTransport {
+
+    private static final String PROFILE = "/nix/var/nix/profiles/system";
+    private static final Pattern GENERATION_LINK = Pattern.compile("system-(\\d+)-link");
+    /** ssh's own exit code when it could not connect or authenticate. */
+    private static final int SSH_FAILED = 255;
+
+    private final HostTarget.Ssh target;
+    private final SshOptions options;
+    private final Map<String, String> nixEnv;
+    private final Duration timeout;
+
+    public SshTransport(HostTarget.Ssh target, SshOptions options, Map<String, String> nixEnv, Duration timeout) {
+        this.target = target;
+        this.options = options;
+        this.nixEnv = nixEnv;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public Actual observe() throws HostUnreachable {
+        String out = remote("observe", "readlink -f /run/current-system; readlink " + PROFILE + " || true", timeout);
+        String[] lines = out.split("\n", -1);
+        String path = lines[0].strip().startsWith("/nix/store/") ? storePathOf(lines[0].strip()) : null;
+        Matcher m = GENERATION_LINK.matcher(lines.length > 1 ? lines[1].strip() : "");
+        return new Actual(path, m.matches() ? Integer.parseInt(m.group(1)) : 0);
+    }
+
+    @Override
+    public void copy(String path) throws HostUnreachable, StepFailed {
+        Map<String, String> env = new HashMap<>(nixEnv);
+        env.put("NIX_SSHOPTS", String.join(" ", options.forNix(target)));
+        ProcessResult result = ProcessRunner.run(List.of("nix", "copy", "--to", "ssh-ng://" + target.destination(), path), env, timeout);
+        if (result.ok()) {
+            return;
+        }
+        String why = result.explain();
+        if (why.contains("lacks a valid signature")) {
+            throw new StepFailed("copy", why + "; add Driftless's public key to the host's nix.settings.trusted-public-keys");
+        }
+        if (looksUnreachable(result)) {
+            throw new HostUnreachable(describe() + ": " + why);
+        }
+        throw new StepFailed("copy", why);
+    }
+
+    @Override
+    public int setProfile(String path) throws HostUnreachable, StepFailed {
+        String link = step("set profile", "nix-env -p " + PROFILE + " --set " + quote(path) + " && readlink " + PROFILE, timeout);
+        Matcher m = GENERATION_LINK.matcher(link.strip());
+        return m.matches() ? Integer.parseInt(m.group(1)) : 0;
+    }
+
+    @Override
+    public String rollbackProfile() throws HostUnreachable, StepFailed {
+        return step("roll back profile", "nix-env -p " + PROFILE + " --rollback >/dev/null && readlink -f " + PROFILE, timeout).strip();
+    }
+
+    @Override
+    public void activate(String path) throws HostUnreachable, StepFailed {
+        step("activation", quote(path + "/bin/switch-to-configuration") + " switch", timeout);
+    }
+
+    @Override
+    public void checkHealth(String command, Duration limit) throws HostUnreachable, StepFailed {
+        step("health check `" + command + "`", command, limit);
+    }
+
+    /** Runs a deploy step; a failing command is the step's failure, a failing connection is not. */
+    private String step(String step, String command, Duration limit) throws HostUnreachable, StepFailed {
+        ProcessResult result = ssh(command, limit);
+        if (result.exitCode() == SSH_FAILED || (result.timedOut() && looksUnreachable(result))) {
+            throw new HostUnreachable(unreachableMessage(result));
+        }
+        if (!result.ok()) {
+            // ssh relays the remote exit code; "ssh exited with 1" would blame the wrong program.
+            throw new StepFailed(step, result.stderr().isBlank() && !result.timedOut() ? "exited with " + result.exitCode() : result.explain());
+        }
+        return result.stdout();
+    }
+
+    private String remote(String what, String command, Duration limit) throws HostUnreachable {
+        ProcessResult result = ssh(command, limit);
+        if (!result.ok()) {
+            throw new HostUnreachable(result.exitCode() == SSH_FAILED ? unreachableMessage(result) : what + " failed: " + result.explain());
+        }
+        return result.stdout();
+    }
+
+    private ProcessResult ssh(String command, Duration limit) {
+        List<String> argv = new ArrayList<>(List.of("ssh"));
+        argv.addAll(options.forSsh(target));
+        argv.addAll(List.of(target.destination(), "--", command));
+        return ProcessRunner.run(argv, Map.of(), limit);
+    }
+
+    private String unreachableMessage(ProcessResult result) {
+        String why = result.stderr().strip();
+        if (why.contains("Host key verification failed") || why.contains("REMOTE HOST IDENTIFICATION HAS CHANGED")) {
+            return describe() + ": host key verification failed: " + options.offeredKey(target) + " is not the key pinned for it in "
+                    + options.knownHostsFile() + "; if the host was reinstalled, verify the new key and replace its entry";
+        }
+        return describe() + ": " + (why.isEmpty() ? "ssh exited with " + result.exitCode() : lastLine(why));
+    }
+
+    private String describe() {
+        return target.destination() + ":" + target.port();
+    }
+
+    private static boolean looksUnreachable(ProcessResult result) {
+        String err = result.stderr();
+        return result.timedOut() || err.contains("Connection refused") || err.contains("Connection timed out")
+                || err.contains("No route to host") || err.contains("Host key verification failed")
+                || err.contains("Permission denied") || err.contains("Connection closed") || err.contains("unexpected end-of-file");
+    }
+
+    private static String lastLine(String text) {
+        String[] lines = text.split("\n");
+        return lines[lines.length - 1].strip();
+    }
+
+    private static String storePathOf(String path) {
+        int end = path.indexOf('/', "/nix/store/".length());
+        return end < 0 ? path : path.substring(0, end);
+    }
+
+    static String quote(String s) {
+        return "'" + s.replace("'", "'\\''") + "'";
+    }
+}

@@ -1,0 +1,165 @@
+package dev.driftless.testing;
+
+import static dev.driftless.testing.Shell.sh;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Real SSH hosts for tests: each a network namespace on 198.18.0.0/24 with its own mount
+ * namespace, its own /nix, /run and /etc/nix, and its own sshd (src/test/scripts/netns-fleet.sh).
+ * The hosts trust a signing key made here, as an admin would add Driftless's key to
+ * {@code nix.settings.trusted-public-keys}. Needs root.
+ */
+public final class NamespaceFleet implements AutoCloseable {
+
+    private static final Path SCRIPT = Path.of("src/test/scripts/netns-fleet.sh").toAbsolutePath();
+    private static final Pattern GENERATION = Pattern.compile("system-(\\d+)-link");
+
+    private final Path base;
+    private final String prefix;
+    private final List<String> names;
+
+    public NamespaceFleet(List<String> names) {
+        this.names = List.copyOf(names);
+        this.prefix = "dl" + Long.toString(ProcessHandle.current().pid() % 46656, 36) + "x";
+        try {
+            base = Files.createTempDirectory("driftless-ns-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        sh(base, "ssh-keygen -q -t ed25519 -N '' -f client_key && nix key generate-secret --key-name driftless-test-1 > signing.sec"
+                + " && nix key convert-secret-to-public < signing.sec > signing.pub");
+        try {
+            for (int i = 1; i <= names.size(); i++) {
+                sh(base, "bash \"$1\" up \"$2\" \"$3\" \"$4\" client_key.pub \"$(cat signing.pub)\"",
+                        SCRIPT.toString(), base.toString(), prefix, String.valueOf(i));
+            }
+            StringBuilder knownHosts = new StringBuilder();
+            for (int i = 1; i <= names.size(); i++) {
+                knownHosts.append(ip(names.get(i - 1))).append(' ').append(hostKey(i)).append('\n');
+            }
+            Files.writeString(knownHosts(), knownHosts.toString());
+        } catch (IOException e) {
+            close();
+            throw new UncheckedIOException(e);
+        } catch (RuntimeException | AssertionError e) {
+            close();
+            throw e;
+        }
+    }
+
+    public static boolean canRun() {
+        return "0".equals(sh(Path.of("."), "id -u")) && Files.isExecutable(Path.of("/usr/sbin/sshd"));
+    }
+
+    public String ip(String host) {
+        return "198.18.0." + (10 + index(host));
+    }
+
+    public String target(String host) {
+        return "ssh://root@" + ip(host) + ":22";
+    }
+
+    public Path knownHosts() {
+        return base.resolve("known_hosts");
+    }
+
+    public Path clientKey() {
+        return base.resolve("client_key");
+    }
+
+    public Path signingKey() {
+        return base.resolve("signing.sec");
+    }
+
+    /** The public host key line of a host, as {@code ssh-keyscan} would print it without the name. */
+    public String hostKey(int index) {
+        return sh(base, "cut -d' ' -f1,2 \"$1\"", base.resolve("host" + index + "/ssh/host_ed25519.pub").toString());
+    }
+
+    public String hostKeyFingerprint(String host) {
+        return sh(base, "ssh-keygen -lf \"$1\" | cut -d' ' -f2", base.resolve("host" + index(host) + "/ssh/host_ed25519.pub").toString());
+    }
+
+    /** Pins another host's key for {@code host}, as if the machine had been replaced. */
+    public void pinWrongKey(String host, String keyOf) throws IOException {
+        String wrong = ip(host) + " " + hostKey(index(keyOf)) + "\n";
+        List<String> lines = new ArrayList<>(Files.readAllLines(knownHosts()));
+        lines.removeIf(l -> l.startsWith(ip(host) + " "));
+        lines.add(wrong.strip());
+        Files.writeString(knownHosts(), String.join("\n", lines) + "\n");
+    }
+
+    public void stopSshd(String host) {
+        sh(base, "bash \"$1\" stop \"$2\" \"$3\" \"$4\"", SCRIPT.toString(), base.toString(), prefix, String.valueOf(index(host)));
+    }
+
+    public void startSshd(String host) {
+        sh(base, "bash \"$1\" start \"$2\" \"$3\" \"$4\"", SCRIPT.toString(), base.toString(), prefix, String.valueOf(index(host)));
+    }
+
+    /** Runs a command on the host as root, as an admin logged in over SSH would. */
+    public String ssh(String host, String command) {
+        return sh(base, "ssh -o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=\"$1\" -i client_key root@\"$2\" -- \"$3\"",
+                knownHosts().toString(), ip(host), command);
+    }
+
+    /** What the host runs, read from its own /run without going through Driftless. */
+    public String currentSystem(String host) {
+        Path link = hostDir(host).resolve("run/current-system");
+        try {
+            return Files.isSymbolicLink(link) ? Files.readSymbolicLink(link).toString() : null;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public int generation(String host) {
+        Path profile = hostDir(host).resolve("nix/var/nix/profiles/system");
+        try {
+            if (!Files.isSymbolicLink(profile)) {
+                return 0;
+            }
+            Matcher m = GENERATION.matcher(Files.readSymbolicLink(profile).toString());
+            return m.matches() ? Integer.parseInt(m.group(1)) : -1;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The host's own store, which exists only in its mount namespace. */
+    public List<String> storePaths(String host) {
+        Path store = hostDir(host).resolve("nix/store");
+        try (var paths = Files.list(store)) {
+            return paths.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** The host's /nix is {@code <dir>/nix} and its /run is {@code <dir>/run}. */
+    private Path hostDir(String host) {
+        return base.resolve("host" + index(host));
+    }
+
+    private int index(String host) {
+        int i = names.indexOf(host);
+        if (i < 0) {
+            throw new IllegalArgumentException("no namespace host " + host);
+        }
+        return i + 1;
+    }
+
+    @Override
+    public void close() {
+        sh(base, "bash \"$1\" down \"$2\" \"$3\" \"$4\" || true", SCRIPT.toString(), base.toString(), prefix, String.valueOf(names.size()));
+        sh(base.getParent(), "chmod -R u+w \"$1\" 2>/dev/null; rm -rf \"$1\"", base.toString());
+    }
+}
