@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Test hosts as network namespaces: each host has its own network namespace on a bridge in
-# 198.18.0.0/24, its own mount namespace with its own /nix, /run and /etc/nix, and its own sshd.
+# 198.18.0.0/24, its own mount namespace with its own /nix, /run, /etc/nix and /root, and its own sshd.
 # Needs root. Everything it makes is named with the prefix and removed by `down`.
 #
 #   netns-fleet.sh up     DIR PREFIX INDEX PUBKEY_FILE TRUSTED_NIX_KEY   # make host INDEX (1..200)
@@ -24,7 +24,7 @@ ensure_bridge() {
 up() {
   local i=$1 pubkey=$2 nixkey=$3 ns="${prefix}$1" h="$dir/host$1"
   ensure_bridge
-  mkdir -p "$h/nix" "$h/run/sshd" "$h/etc-nix" "$h/ssh"
+  mkdir -p "$h/nix" "$h/run/sshd" "$h/etc-nix" "$h/ssh" "$h/root"
   [ -f "$h/ssh/host_ed25519" ] || ssh-keygen -q -t ed25519 -N '' -f "$h/ssh/host_ed25519" -C "$ns"
   cp "$pubkey" "$h/ssh/authorized_keys"
   chmod 600 "$h/ssh/authorized_keys"
@@ -54,10 +54,12 @@ EOC
 start() {
   local i=$1 ns="${prefix}$1" h="$dir/host$1"
   stop "$i"
-  # The host's own /nix, /run and /etc/nix exist only inside this mount namespace.
+  # The host's own /nix, /run, /etc/nix and /root exist only inside this mount namespace; an
+  # own /root also keeps the controller machine's shell start-up files out of the host's sessions.
   ip netns exec "$ns" unshare -m --propagation private sh -c "
     mount --bind '$h/nix' /nix && mount --bind '$h/run' /run && mkdir -p /run/sshd &&
-    mount --bind '$h/etc-nix' /etc/nix && exec /usr/sbin/sshd -f '$h/ssh/sshd_config'"
+    mount --bind '$h/etc-nix' /etc/nix && mount --bind '$h/root' /root &&
+    exec /usr/sbin/sshd -f '$h/ssh/sshd_config'"
   for _ in $(seq 1 50); do
     [ -s "$h/sshd.pid" ] && ip netns exec "$ns" bash -c "exec 3<>/dev/tcp/$(ip_of "$i")/22" 2>/dev/null && return 0
     sleep 0.1

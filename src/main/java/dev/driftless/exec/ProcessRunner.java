@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -37,8 +36,8 @@ public final class ProcessRunner {
         } catch (IOException e) {
             return new ProcessResult(command, 127, "", "cannot start " + command.get(0) + ": " + e.getMessage(), false, Duration.ZERO);
         }
-        CompletableFuture<String> out = drain(process.getInputStream());
-        CompletableFuture<String> err = drain(process.getErrorStream());
+        Drain out = new Drain(process.getInputStream());
+        Drain err = new Drain(process.getErrorStream());
         boolean timedOut = false;
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -55,29 +54,54 @@ public final class ProcessRunner {
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         int exit = timedOut ? -1 : process.exitValue();
-        return new ProcessResult(command, exit, out.join(), err.join(), timedOut, took);
+        return new ProcessResult(command, exit, collect(out), collect(err), timedOut, took);
+    }
+
+    /**
+     * A background child (an ssh master connection, say) can inherit the pipe and keep it open
+     * after the command exits; what was written by then is all we wait for.
+     */
+    private static String collect(Drain drain) {
+        try {
+            drain.done.await(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return drain.text();
     }
 
     private static java.io.File devNull() {
         return new java.io.File("/dev/null");
     }
 
-    private static CompletableFuture<String> drain(InputStream stream) {
-        // Each stream gets its own thread so a chatty stderr cannot fill the pipe and stall the child.
-        CompletableFuture<String> result = new CompletableFuture<>();
-        Thread reader = new Thread(() -> {
-            try (stream) {
-                ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-                stream.transferTo(buffer);
-                result.complete(buffer.toString(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                result.complete("");
-            } catch (UncheckedIOException e) {
-                result.complete("");
+    /** Reads a stream to its end on its own thread, so a chatty stderr cannot fill the pipe and stall the child. */
+    private static final class Drain {
+        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
+
+        Drain(InputStream stream) {
+            Thread reader = new Thread(() -> {
+                byte[] chunk = new byte[8192];
+                try (stream) {
+                    for (int n; (n = stream.read(chunk)) >= 0; ) {
+                        synchronized (buffer) {
+                            buffer.write(chunk, 0, n);
+                        }
+                    }
+                } catch (IOException | UncheckedIOException e) {
+                    // The process is gone; keep what was read.
+                } finally {
+                    done.countDown();
+                }
+            }, "process-drain");
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        String text() {
+            synchronized (buffer) {
+                return buffer.toString(StandardCharsets.UTF_8);
             }
-        }, "process-drain");
-        reader.setDaemon(true);
-        reader.start();
-        return result;
+        }
     }
 }

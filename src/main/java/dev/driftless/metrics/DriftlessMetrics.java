@@ -54,6 +54,11 @@ public class DriftlessMetrics {
         Timer.builder(BUILD_DURATION).tags("result", result).register(registry).record(took);
     }
 
+    /** How long one periodic resync took to observe (and, where needed, act on) every host. */
+    public void resync(Duration took) {
+        Timer.builder(RESYNC_DURATION).register(registry).record(took);
+    }
+
     public void gitFetch(String result, Duration took) {
         registry.counter(GIT_FETCH, "result", result).increment();
         Timer.builder(GIT_FETCH_DURATION).tags("result", result).register(registry).record(took);

@@ -17,6 +17,7 @@ public final class MetricNames {
     public static final String EVALUATION_DURATION = "driftless.evaluation.duration";
     public static final String BUILDS = "driftless.builds";
     public static final String BUILD_DURATION = "driftless.build.duration";
+    public static final String RESYNC_DURATION = "driftless.resync.duration";
     public static final String GIT_FETCH = "driftless.git.fetch";
     public static final String GIT_FETCH_DURATION = "driftless.git.fetch.duration";
     public static final String GIT_LAST_COMMIT = "driftless.git.last.commit.timestamp";

@@ -32,6 +32,14 @@ class ProcessResultTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Timeout(60) // A hang guard: without the fix this waits for the child's 120 s.
+    void runnerReturnsWhenTheCommandExitsEvenIfABackgroundChildKeepsItsOutputOpen() {
+        ProcessResult r = ProcessRunner.run(List.of("sh", "-c", "sleep 120 & echo started"), Map.of(), Duration.ofSeconds(20));
+        assertEquals(0, r.exitCode());
+        assertEquals("started", r.stdout().strip());
+    }
+
+    @Test
     void runnerReportsACommandThatCannotStart() {
         ProcessResult r = ProcessRunner.run(List.of("/nonexistent/driftless-cmd"), Map.of(), Duration.ofSeconds(5));
         assertEquals(127, r.exitCode());

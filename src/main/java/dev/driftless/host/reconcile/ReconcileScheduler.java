@@ -10,7 +10,11 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Duration;
+import dev.driftless.metrics.DriftlessMetrics;
 import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -44,9 +48,16 @@ public class ReconcileScheduler implements HostWaker {
     /** Hosts in backoff: no run before this {@link System#nanoTime()}, whatever wakes them. */
     private final Map<String, Long> notBefore = new ConcurrentHashMap<>();
 
-    ReconcileScheduler(HostReconciler reconciler, Fleet fleet, DriftlessConfig config) {
+    private final DriftlessMetrics metrics;
+    /** Resyncs in progress: when each started and which hosts it still waits for. */
+    private final List<Wave> waves = new CopyOnWriteArrayList<>();
+
+    record Wave(long startedNanos, Set<String> pending) {}
+
+    ReconcileScheduler(HostReconciler reconciler, Fleet fleet, DriftlessMetrics metrics, DriftlessConfig config) {
         this.reconciler = reconciler;
         this.fleet = fleet;
+        this.metrics = metrics;
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(Math.max(1, config.deploy().parallelism()),
                 r -> daemon(r, "reconcile-" + n.incrementAndGet()));
@@ -64,7 +75,14 @@ public class ReconcileScheduler implements HostWaker {
     @Scheduled(every = "${driftless.reconcile.interval:30s}", delayed = "${driftless.reconcile.interval:30s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void resync() {
-        wake(fleet.names());
+        Wave wave = new Wave(System.nanoTime(), ConcurrentHashMap.newKeySet());
+        wave.pending().addAll(fleet.names());
+        waves.add(wave);
+        for (String host : fleet.names()) {
+            if (!wakeIfDue(host)) {
+                finished(host);
+            }
+        }
     }
 
     @Override
@@ -74,11 +92,16 @@ public class ReconcileScheduler implements HostWaker {
 
     /** Wakes a host unless it is backing off after failing to reach it. */
     public void wake(String host) {
+        wakeIfDue(host);
+    }
+
+    private boolean wakeIfDue(String host) {
         Long until = notBefore.get(host);
         if (until != null && System.nanoTime() - until < 0) {
-            return; // Its retry is already scheduled.
+            return false; // Its retry is already scheduled.
         }
         run(host);
+        return true;
     }
 
     /** Wakes a host now, even during backoff: someone asked for it. */
@@ -105,7 +128,16 @@ public class ReconcileScheduler implements HostWaker {
         do {
             state.set(RUNNING);
             runOnce(host);
+            finished(host);
         } while (!state.compareAndSet(RUNNING, IDLE));
+    }
+
+    private void finished(String host) {
+        for (Wave wave : waves) {
+            if (wave.pending().remove(host) && wave.pending().isEmpty() && waves.remove(wave)) {
+                metrics.resync(Duration.ofNanos(System.nanoTime() - wave.startedNanos()));
+            }
+        }
     }
 
     private void runOnce(String host) {

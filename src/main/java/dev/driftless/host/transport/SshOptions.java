@@ -20,12 +20,27 @@ public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, 
         return options;
     }
 
-    /** For {@code NIX_SSHOPTS}, which Nix splits on spaces and passes to its own ssh. */
+    /**
+     * For {@code NIX_SSHOPTS}, which Nix splits on spaces and passes to its own ssh. Nix runs
+     * its own master connection, so ours is not offered: a persisting master started from
+     * inside Nix would outlive it holding its pipes.
+     */
     public List<String> forNix(HostTarget.Ssh target) {
-        return forSsh(target);
+        List<String> options = new ArrayList<>(security());
+        options.addAll(List.of("-p", String.valueOf(target.port())));
+        return options;
     }
 
     private List<String> common() {
+        List<String> options = new ArrayList<>(security());
+        options.addAll(List.of(
+                "-o", "ControlMaster=auto",
+                "-o", "ControlPath=" + controlDir + "/%C",
+                "-o", "ControlPersist=120"));
+        return options;
+    }
+
+    private List<String> security() {
         List<String> options = new ArrayList<>(List.of(
                 "-o", "BatchMode=yes",
                 "-o", "StrictHostKeyChecking=yes",
@@ -33,10 +48,7 @@ public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, 
                 "-o", "GlobalKnownHostsFile=/dev/null",
                 "-o", "ConnectTimeout=" + Math.max(1, connectTimeout.toSeconds()),
                 "-o", "ServerAliveInterval=5",
-                "-o", "ServerAliveCountMax=3",
-                "-o", "ControlMaster=auto",
-                "-o", "ControlPath=" + controlDir + "/%C",
-                "-o", "ControlPersist=120"));
+                "-o", "ServerAliveCountMax=3"));
         if (privateKey != null) {
             options.addAll(List.of("-o", "IdentitiesOnly=yes", "-i", privateKey.toString()));
         }

@@ -28,11 +28,14 @@ public class Transports {
                 config.ssh().privateKeyFile().map(Path::of).orElse(null), controlDir, config.ssh().connectTimeout());
     }
 
-    /** Unix sockets allow about 107 bytes; a deep data dir would break ssh multiplexing. */
+    /**
+     * Unix socket paths are limited to 107 bytes, and ssh adds a 40-byte %C hash plus a
+     * 17-byte temporary suffix; a deep data dir would break multiplexing.
+     */
     private static Path controlDir(Path preferred) {
         try {
             var owner = PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
-            if (preferred.toString().length() + 42 < 100) {
+            if (preferred.toString().length() + 1 + 40 + 17 <= 104) {
                 return Files.createDirectories(preferred, owner);
             }
             return Files.createTempDirectory("driftless-ssh-", owner);

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# SSH fleet figures on network-namespace hosts (needs root):
+#  1. one resync that observes 20 and 50 hosts (Driftless's driftless_resync_duration_seconds);
+#  2. rolling one commit out to 10 hosts: Driftless against a shell script doing the same
+#     nix copy + ssh steps, sequentially and with xargs -P, in the same run.
+#
+# Usage: bench/ssh-fleet.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+[ "$(id -u)" = 0 ] || { echo "bench/ssh-fleet.sh needs root for network namespaces" >&2; exit 1; }
+scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl openssh-server openssh-client iproute2 >/dev/null
+[ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q -ntp package -DskipTests
+
+MAX=50 ROLL=10 PAR=${BENCH_PARALLELISM:-10} port=${BENCH_PORT:-18081}
+work=$(mktemp -d /tmp/dlb.XXXXXX) prefix=dlb
+netns=$top/src/test/scripts/netns-fleet.sh
+export NIX_CONFIG=$'experimental-features = nix-command flakes\nsandbox = false\nsubstituters ='
+export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@driftless.invalid GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@driftless.invalid
+app=
+cleanup() {
+  [ -n "$app" ] && kill "$app" 2>/dev/null && wait "$app" 2>/dev/null
+  bash "$netns" down "$work/ns" "$prefix" "$MAX" || true
+  chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"
+}
+trap cleanup EXIT
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+ip_of() { echo "198.18.0.$((10 + $1))"; }
+
+echo "making $MAX namespace hosts..." >&2
+mkdir -p "$work/ns"
+ssh-keygen -q -t ed25519 -N '' -f "$work/client_key"
+nix key generate-secret --key-name bench-1 > "$work/signing.sec"
+pub=$(nix key convert-secret-to-public < "$work/signing.sec")
+: > "$work/known_hosts"
+for i in $(seq 1 "$MAX"); do
+  bash "$netns" up "$work/ns" "$prefix" "$i" "$work/client_key.pub" "$pub"
+  echo "$(ip_of "$i") $(cut -d' ' -f1,2 "$work/ns/host$i/ssh/host_ed25519.pub")" >> "$work/known_hosts"
+done
+
+# A fleet repository with hosts h1..h50, built on the example's mk-host.
+mkdir -p "$work/fleet/hosts"; cp -r examples/fleet/lib examples/fleet/flake.nix "$work/fleet/"
+for i in $(seq 1 "$MAX"); do printf '{ motd = "h%s v1"; }\n' "$i" > "$work/fleet/hosts/h$i.nix"; done
+git -C "$work/fleet" init -q -b main && git -C "$work/fleet" add -A && git -C "$work/fleet" commit -q -m v1
+
+run_driftless() { # count -> starts Driftless managing h1..h<count>
+  local count=$1 args=()
+  for i in $(seq 1 "$count"); do
+    args+=("-Ddriftless.hosts.h$i.target=ssh://root@$(ip_of "$i"):22" "-Ddriftless.hosts.h$i.health-check=none")
+  done
+  java -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data-$count" -Ddriftless.git.url="file://$work/fleet" \
+    -Ddriftless.git.poll-interval=1s -Ddriftless.reconcile.interval=5s -Ddriftless.deploy.parallelism="$PAR" \
+    "-Ddriftless.nix.options=sandbox = false,substituters =" -Ddriftless.nix.signing-key-file="$work/signing.sec" \
+    -Ddriftless.ssh.known-hosts-file="$work/known_hosts" -Ddriftless.ssh.private-key-file="$work/client_key" \
+    "${args[@]}" -jar target/quarkus-app/quarkus-run.jar > "$work/driftless-$count.log" 2>&1 &
+  app=$!
+}
+stop_driftless() { kill "$app"; wait "$app" 2>/dev/null || true; app=; }
+in_sync_count() { curl -fs "localhost:$port/api/v1/hosts" | grep -o "\"state\":\"InSync\",\"inSync\":true,\"desired\":{\"commit\":\"$1\"" | wc -l; }
+wait_all_in_sync() { # count sha
+  local deadline=$(( $(now_ms) + 300000 ))
+  until [ "$(in_sync_count "$2" 2>/dev/null || echo 0)" -ge "$1" ]; do
+    [ "$(now_ms)" -lt "$deadline" ] || { echo "timed out; see $work/driftless-$1.log" >&2; tail -5 "$work/driftless-$1.log" >&2; exit 1; }
+    sleep 0.05
+  done
+}
+resync_stats() { # -> "count sum max" of driftless_resync_duration_seconds
+  curl -fs "localhost:$port/q/metrics" | awk '/^driftless_resync_duration_seconds_count/ {c=$2} /^driftless_resync_duration_seconds_sum/ {s=$2} /^driftless_resync_duration_seconds_max/ {m=$2} END {print c, s, m}'
+}
+
+echo
+echo "Resync: observe every host (all already in sync), deploy.parallelism=$PAR, $(nproc) cores"
+for count in 20 50; do
+  run_driftless "$count"
+  wait_all_in_sync "$count" "$(git -C "$work/fleet" rev-parse HEAD)"
+  read -r c0 s0 _ <<< "$(resync_stats)"
+  sleep 26  # five resyncs at 5 s
+  read -r c1 s1 m1 <<< "$(resync_stats)"
+  awk -v n="$count" -v c="$((c1 - c0))" -v s="$s0" -v t="$s1" -v m="$m1" \
+    'BEGIN { printf "  %2d hosts: mean %.0f ms over %d resyncs (max %.0f ms)\n", n, (t - s) / c * 1000, c, m * 1000 }'
+  stop_driftless
+done
+
+echo
+echo "Rollout: one commit changes h1..h$ROLL, commit -> all $ROLL hosts running it"
+run_driftless "$ROLL"
+wait_all_in_sync "$ROLL" "$(git -C "$work/fleet" rev-parse HEAD)"
+for i in $(seq 1 "$ROLL"); do printf '{ motd = "h%s v2"; }\n' "$i" > "$work/fleet/hosts/h$i.nix"; done
+git -C "$work/fleet" commit -q -am v2; t0=$(now_ms); sha=$(git -C "$work/fleet" rev-parse HEAD)
+wait_all_in_sync "$ROLL" "$sha"; t1=$(now_ms)
+observed=$(curl -fs "localhost:$port/api/v1/commits?limit=1" | sed -E 's/.*"observedAt":"([^"]+)".*/\1/')
+tobs=$(date -d "$observed" +%s%3N)
+stop_driftless
+printf '  driftless (parallelism %s)  commit -> all InSync %6d ms   (observed after %d ms, then %d ms)\n' "$PAR" $((t1 - t0)) $((tobs - t0)) $((t1 - tobs))
+
+# By hand: evaluate the commit, build and sign the changed toplevels, then per host the same
+# steps Driftless runs: nix copy to ssh-ng, set the profile, switch.
+sshopts="-o BatchMode=yes -o StrictHostKeyChecking=yes -o UserKnownHostsFile=$work/known_hosts -o IdentitiesOnly=yes -i $work/client_key"
+export NIX_SSHOPTS=$sshopts
+commit_v() { for i in $(seq 1 "$ROLL"); do printf '{ motd = "h%s %s"; }\n' "$i" "$1" > "$work/fleet/hosts/h$i.nix"; done; git -C "$work/fleet" commit -q -am "$1"; }
+build_all() {
+  local sha; sha=$(git -C "$work/fleet" rev-parse HEAD)
+  nix eval --json "git+file://$work/fleet?ref=refs/heads/main&rev=$sha#nixosConfigurations" \
+    --apply 'cs: builtins.mapAttrs (n: c: c.config.system.build.toplevel.drvPath) cs' > "$work/drvs.json"
+  for i in $(seq 1 "$ROLL"); do
+    drv=$(grep -o "\"h$i\":\"[^\"]*\"" "$work/drvs.json" | cut -d'"' -f4)
+    out=$(nix build --json --no-link "$drv" | sed -E 's/.*"out":"([^"]+)".*/\1/')
+    nix store sign --recursive --key-file "$work/signing.sec" "$out"
+    echo "$i $out"
+  done > "$work/outs"
+}
+deploy_one() { # index out
+  local ip; ip=$(ip_of "$1")
+  nix copy --to "ssh-ng://root@$ip" "$2"
+  ssh $sshopts "root@$ip" -- "nix-env -p /nix/var/nix/profiles/system --set $2 && $2/bin/switch-to-configuration switch" >/dev/null
+}
+export -f deploy_one ip_of; export sshopts
+commit_v v3; t0=$(now_ms); build_all 2>/dev/null
+while read -r i out; do deploy_one "$i" "$out" 2>/dev/null; done < "$work/outs"; t1=$(now_ms)
+printf '  shell script, sequential    commit -> all switched %6d ms\n' $((t1 - t0))
+commit_v v4; t0=$(now_ms); build_all 2>/dev/null
+xargs -P "$PAR" -L 1 bash -c 'deploy_one "$0" "$1" 2>/dev/null' < "$work/outs"; t1=$(now_ms)
+printf '  shell script, xargs -P %-4s commit -> all switched %6d ms\n' "$PAR" $((t1 - t0))
+echo "  (Driftless also polls (1 s), observes each host before and after, and records history; the script does neither.)"
