@@ -55,11 +55,14 @@ run_driftless() { # count -> starts Driftless managing h1..h<count>
     "${args[@]}" -jar target/quarkus-app/quarkus-run.jar > "$work/driftless-$count.log" 2>&1 &
   app=$!
 }
-stop_driftless() { kill "$app"; wait "$app" 2>/dev/null || true; app=; }
-in_sync_count() { curl -fs "localhost:$port/api/v1/hosts" | grep -o "\"state\":\"InSync\",\"inSync\":true,\"desired\":{\"commit\":\"$1\"" | wc -l; }
+stop_driftless() { kill "$app" 2>/dev/null; wait "$app" 2>/dev/null || true; app=; }
+in_sync_count() {
+  local body; body=$(curl -fs "localhost:$port/api/v1/hosts") || { echo 0; return; }
+  printf '%s' "$body" | grep -o "\"state\":\"InSync\",\"inSync\":true,\"desired\":{\"commit\":\"$1\"" | wc -l
+}
 wait_all_in_sync() { # count sha
   local deadline=$(( $(now_ms) + 300000 ))
-  until [ "$(in_sync_count "$2" 2>/dev/null || echo 0)" -ge "$1" ]; do
+  until [ "$(in_sync_count "$2")" -ge "$1" ]; do
     [ "$(now_ms)" -lt "$deadline" ] || { echo "timed out; see $work/driftless-$1.log" >&2; tail -5 "$work/driftless-$1.log" >&2; exit 1; }
     sleep 0.05
   done
@@ -76,8 +79,8 @@ for count in 20 50; do
   read -r c0 s0 _ <<< "$(resync_stats)"
   sleep 26  # five resyncs at 5 s
   read -r c1 s1 m1 <<< "$(resync_stats)"
-  awk -v n="$count" -v c="$((c1 - c0))" -v s="$s0" -v t="$s1" -v m="$m1" \
-    'BEGIN { printf "  %2d hosts: mean %.0f ms over %d resyncs (max %.0f ms)\n", n, (t - s) / c * 1000, c, m * 1000 }'
+  awk -v n="$count" -v c0="$c0" -v c1="$c1" -v s="$s0" -v t="$s1" -v m="$m1" \
+    'BEGIN { c = c1 - c0; printf "  %2d hosts: mean %.0f ms over %d resyncs (max %.0f ms)\n", n, (t - s) / c * 1000, c, m * 1000 }'
   stop_driftless
 done
 
