@@ -30,6 +30,22 @@ public interface DriftlessConfig {
 
     Api api();
 
+    /** Notification targets by name, for people without Alertmanager. */
+    @io.smallrye.config.WithName("notify")
+    Map<String, NotifyTarget> notifications();
+
+    interface NotifyTarget {
+        /** {@code webhook} (the event as JSON), {@code slack} (incoming webhook) or {@code ntfy}. */
+        @WithDefault("webhook")
+        String type();
+
+        /** Where to POST; it may hold a secret, so it is never logged. */
+        String url();
+
+        /** Event types to send, such as {@code incident.opened}; by default incidents and failed deployments. */
+        Optional<List<String>> events();
+    }
+
     interface Git {
         String url();
 

@@ -1,6 +1,7 @@
 package dev.driftless.fleet;
 
 import dev.driftless.config.DriftlessConfig;
+import dev.driftless.event.HostEvent;
 import dev.driftless.host.Deployment;
 import dev.driftless.host.Desired;
 import dev.driftless.host.HostStatus;
@@ -23,7 +24,10 @@ public class Fleet {
 
     private final Map<String, AtomicReference<HostStatus>> hosts = new TreeMap<>();
 
-    Fleet(DriftlessConfig config, FleetStore store, DriftlessMetrics metrics) {
+    private final HostEvents events;
+
+    Fleet(DriftlessConfig config, FleetStore store, DriftlessMetrics metrics, HostEvents events) {
+        this.events = events;
         Map<String, Desired> desired = store.desired();
         config.hosts().forEach((name, host) -> {
             HostStatus status = HostStatus.unknown(name, host.target()).withDesired(desired.get(name));
@@ -50,7 +54,18 @@ public class Fleet {
     }
 
     public HostStatus update(String name, UnaryOperator<HostStatus> change) {
-        return hosts.get(name).updateAndGet(change);
+        AtomicReference<HostStatus> ref = hosts.get(name);
+        HostStatus before;
+        HostStatus after;
+        do {
+            before = ref.get();
+            after = change.apply(before);
+        } while (!ref.compareAndSet(before, after));
+        if (before.state() != after.state()) {
+            events.publish(HostEvent.of(HostEvent.STATE_CHANGED, name, after.desired() == null ? null : after.desired().commit(),
+                    Map.of("from", before.state().label(), "to", after.state().label(), "message", String.valueOf(after.message()))));
+        }
+        return after;
     }
 
     /** Makes a commit's generations the desired state of the hosts it names. */

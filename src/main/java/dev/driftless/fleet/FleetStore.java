@@ -92,6 +92,33 @@ public class FleetStore {
                 this::historyRow, params.toArray()).stream().findFirst();
     }
 
+    public Incident openIncident(String host, String cause, Instant at, String commit, String message) {
+        update("insert into incidents (host, cause, opened_at, commit_sha, message) values (?, ?, ?, ?, ?)",
+                host, cause, ts(at), commit, truncate(message, 8000));
+        return openIncident(host).orElseThrow();
+    }
+
+    public Optional<Incident> openIncident(String host) {
+        return query("select * from incidents where host = ? and closed_at is null order by id desc limit 1", this::incidentRow, host)
+                .stream().findFirst();
+    }
+
+    public void closeIncident(long id, Instant at) {
+        update("update incidents set closed_at = ? where id = ? and closed_at is null", ts(at), id);
+    }
+
+    /** Newest first; {@code host} null for all hosts. */
+    public List<Incident> incidents(String host, int limit) {
+        return host == null
+                ? query("select * from incidents order by id desc limit ?", this::incidentRow, limit)
+                : query("select * from incidents where host = ? order by id desc limit ?", this::incidentRow, host, limit);
+    }
+
+    private Incident incidentRow(ResultSet rs) throws SQLException {
+        return new Incident(rs.getLong("id"), rs.getString("host"), rs.getString("cause"), instant(rs, "opened_at"),
+                instant(rs, "closed_at"), rs.getString("commit_sha"), rs.getString("message"));
+    }
+
     private CommitRecord commitRow(ResultSet rs) throws SQLException {
         String changed = rs.getString("changed_hosts");
         return new CommitRecord(rs.getString("sha"), rs.getString("branch"), rs.getString("message"), rs.getString("author"),

@@ -18,6 +18,11 @@ import java.util.function.Supplier;
 @ApplicationScoped
 public class DriftlessMetrics {
 
+    /** Histogram buckets from seconds to a day: deploys, recoveries and lead times all fit. */
+    private static final Duration[] HUMAN_BUCKETS = {Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(15),
+            Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofMinutes(30),
+            Duration.ofHours(1), Duration.ofHours(4), Duration.ofHours(12), Duration.ofDays(1)};
+
     private final MeterRegistry registry;
     private final AtomicLong lastCommitEpoch = new AtomicLong();
 
@@ -41,7 +46,23 @@ public class DriftlessMetrics {
 
     public void deployment(String host, String result, Duration took) {
         registry.counter(DEPLOYMENTS, "host", host, "result", result).increment();
-        Timer.builder(DEPLOYMENT_DURATION).tags("result", result).register(registry).record(took);
+        Timer.builder(DEPLOYMENT_DURATION).tags("result", result).serviceLevelObjectives(HUMAN_BUCKETS).register(registry).record(took);
+    }
+
+    public void incident(String host, String cause) {
+        registry.counter(INCIDENTS, "host", host, "cause", cause).increment();
+    }
+
+    /** Time from an incident's detection to the host being InSync again: the MTTR histogram. */
+    public void recovery(Duration took) {
+        Timer.builder(RECOVERY).description("Incident open to host InSync again")
+                .serviceLevelObjectives(HUMAN_BUCKETS).register(registry).record(took);
+    }
+
+    /** Commit time to the host running it: DORA's lead time for changes. */
+    public void leadTime(Duration took) {
+        Timer.builder(LEAD_TIME).description("Commit time to host InSync on that commit")
+                .serviceLevelObjectives(HUMAN_BUCKETS).register(registry).record(took);
     }
 
     public void evaluation(String result, Duration took) {

@@ -13,6 +13,9 @@ public final class MetricNames {
     public static final String HOST_GENERATION = "driftless.host.generation";
     public static final String DEPLOYMENTS = "driftless.deployments";
     public static final String DEPLOYMENT_DURATION = "driftless.deployment.duration";
+    public static final String INCIDENTS = "driftless.incidents";
+    public static final String RECOVERY = "driftless.recovery";
+    public static final String LEAD_TIME = "driftless.lead.time";
     public static final String EVALUATIONS = "driftless.evaluations";
     public static final String EVALUATION_DURATION = "driftless.evaluation.duration";
     public static final String BUILDS = "driftless.builds";

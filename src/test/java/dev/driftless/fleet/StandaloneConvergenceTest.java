@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.driftless.testing.FleetFixture;
+import dev.driftless.testing.EventStream;
 import dev.driftless.testing.FleetResource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -122,18 +123,45 @@ class StandaloneConvergenceTest {
 
     @Test
     @Order(5)
-    void outOfBandChangeIsNoticedAndReverted() {
+    void outOfBandChangeOpensAnIncidentThatClosesWhenTheHostIsHealed() throws Exception {
         String committed = fleet.currentSystem("web2");
         int generation = fleet.generation("web2");
-        String byHand = fleet.switchOutOfBand("web2", "web2: hotfix typed on the box");
-        assertEquals(byHand, fleet.currentSystem("web2"));
+        try (EventStream events = EventStream.open(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port + "/api/v1/events")) {
+            String byHand = fleet.switchOutOfBand("web2", "web2: hotfix typed on the box");
+            assertEquals(byHand, fleet.currentSystem("web2"));
 
-        await().atMost(CONVERGE).until(() -> committed.equals(fleet.currentSystem("web2")));
-        awaitAllInSyncOn(fleet.head());
-        assertEquals(generation + 2, fleet.generation("web2"), "one generation by hand, one to put the committed one back");
-        given().get("/api/v1/hosts/web2/history").then().statusCode(200)
-                .body("find { it.kind == 'drift-detected' && it.cause == 'out-of-band' }.path", org.hamcrest.Matchers.equalTo(byHand))
-                .body("[0].kind", org.hamcrest.Matchers.equalTo("deployed"));
+            await().atMost(CONVERGE).until(() -> committed.equals(fleet.currentSystem("web2")));
+            awaitAllInSyncOn(fleet.head());
+            assertEquals(generation + 2, fleet.generation("web2"), "one generation by hand, one to put the committed one back");
+            given().get("/api/v1/hosts/web2/history").then().statusCode(200)
+                    .body("find { it.kind == 'drift-detected' && it.cause == 'out-of-band' }.path", org.hamcrest.Matchers.equalTo(byHand))
+                    .body("[0].kind", org.hamcrest.Matchers.equalTo("deployed"));
+
+            await().atMost(CONVERGE).untilAsserted(() -> given().get("/api/v1/incidents?host=web2").then().statusCode(200)
+                    .body("[0].cause", org.hamcrest.Matchers.equalTo("out-of-band"))
+                    .body("[0].closedAt", org.hamcrest.Matchers.notNullValue())
+                    .body("[0].recoverySeconds", org.hamcrest.Matchers.greaterThan(0f)));
+            String metrics = metrics();
+            assertTrue(metrics.contains("driftless_incidents_total{cause=\"out-of-band\",host=\"web2\"} 1.0"), "incident counted");
+            assertTrue(metrics.contains("driftless_recovery_seconds_count 1"), "one recovery observed");
+            assertTrue(metrics.contains("driftless_recovery_seconds_bucket{le=\"3600.0\"} 1"), "MTTR histogram has buckets");
+
+            await().atMost(CONVERGE).untilAsserted(() -> {
+                assertTrue(events.received().stream().anyMatch(e -> e.contains("\"type\":\"dev.driftless.incident.opened\"")
+                        && e.contains("\"subject\":\"web2\"") && e.contains("out-of-band")), "SSE incident.opened: " + events.received());
+                assertTrue(events.received().stream().anyMatch(e -> e.contains("\"type\":\"dev.driftless.incident.closed\"")
+                        && e.contains("\"subject\":\"web2\"")), "SSE incident.closed");
+            });
+            await().atMost(CONVERGE).untilAsserted(() -> {
+                var got = FleetResource.receiver().received();
+                assertTrue(got.stream().anyMatch(r -> r.path().equals("/hook") && r.body().contains("dev.driftless.incident.opened")
+                        && r.body().contains("\"subject\":\"web2\"")), "webhook got the incident: " + got);
+                assertTrue(got.stream().anyMatch(r -> r.path().equals("/slack") && r.body().contains("web2 diverged: out-of-band")), "slack");
+                assertTrue(got.stream().anyMatch(r -> r.path().equals("/ntfy/driftless") && r.body().contains("web2 is in sync again")), "ntfy");
+                assertEquals(1, got.stream().filter(r -> r.path().equals("/hook") && r.body().contains("incident.opened")).count(),
+                        "one notification per incident");
+            });
+        }
     }
 
     @Test

@@ -7,19 +7,34 @@ import java.util.Map;
 public class FleetResource implements QuarkusTestResourceLifecycleManager {
 
     private static FleetFixture fixture;
+    private static NotificationReceiver receiver;
 
     public static FleetFixture fixture() {
         return fixture;
     }
 
+    public static NotificationReceiver receiver() {
+        return receiver;
+    }
+
     @Override
     public Map<String, String> start() {
         fixture = new FleetFixture();
-        return fixture.config();
+        receiver = new NotificationReceiver();
+        Map<String, String> config = new java.util.HashMap<>(fixture.config());
+        config.put("driftless.notify.ops.url", receiver.url("/hook"));
+        config.put("driftless.notify.chat.type", "slack");
+        config.put("driftless.notify.chat.url", receiver.url("/slack"));
+        config.put("driftless.notify.phone.type", "ntfy");
+        config.put("driftless.notify.phone.url", receiver.url("/ntfy/driftless"));
+        return config;
     }
 
     @Override
     public void stop() {
+        if (receiver != null) {
+            receiver.close();
+        }
         if (fixture != null) {
             fixture.close();
         }

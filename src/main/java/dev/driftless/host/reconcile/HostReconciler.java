@@ -4,8 +4,6 @@ import static dev.driftless.host.reconcile.ReconcileResult.Outcome.*;
 
 import dev.driftless.config.DriftlessConfig;
 import dev.driftless.fleet.Fleet;
-import dev.driftless.fleet.FleetStore;
-import dev.driftless.fleet.HistoryEntry;
 import dev.driftless.host.Actual;
 import dev.driftless.host.Deployment;
 import dev.driftless.host.Desired;
@@ -17,7 +15,6 @@ import dev.driftless.host.transport.HostTransport;
 import dev.driftless.host.transport.HostUnreachable;
 import dev.driftless.host.transport.StepFailed;
 import dev.driftless.host.transport.Transports;
-import dev.driftless.metrics.DriftlessMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,9 +33,8 @@ public class HostReconciler {
     private static final Logger LOG = Logger.getLogger(HostReconciler.class);
 
     private final Fleet fleet;
-    private final FleetStore store;
     private final Transports transports;
-    private final DriftlessMetrics metrics;
+    private final HostRecorder recorder;
     private final DriftlessConfig config;
     private final Map<String, Memory> memory = new ConcurrentHashMap<>();
 
@@ -55,11 +51,10 @@ public class HostReconciler {
         String heldAgainst;
     }
 
-    HostReconciler(Fleet fleet, FleetStore store, Transports transports, DriftlessMetrics metrics, DriftlessConfig config) {
+    HostReconciler(Fleet fleet, Transports transports, HostRecorder recorder, DriftlessConfig config) {
         this.fleet = fleet;
-        this.store = store;
         this.transports = transports;
-        this.metrics = metrics;
+        this.recorder = recorder;
         this.config = config;
     }
 
@@ -128,10 +123,10 @@ public class HostReconciler {
             return failed(host, mem, desired, started, Deployment.Result.ROLLED_BACK, failure + "; " + rollback, generation);
         }
         Deployment deployment = new Deployment(desired.commit(), desired.path(), Deployment.Result.SUCCEEDED, generation, started, Instant.now(), null);
-        record(host, deployment, HistoryEntry.DEPLOYED);
         mem.lastGood = desired.path();
         mem.failedPath = null;
         fleet.update(host, s -> s.observed(new Actual(desired.path(), generation), Instant.now()).deployed(deployment).converged());
+        recorder.deployed(host, deployment, desired);
         LOG.infof("host %s commit %.12s: in sync on generation %d after %d ms", host, desired.commit(), generation,
                 Duration.between(started, Instant.now()).toMillis());
         return ReconcileResult.of(DEPLOYED, "generation " + generation);
@@ -175,8 +170,7 @@ public class HostReconciler {
             mem.heldOn = now.path();
             mem.lastGood = now.path(); // Put there on purpose: not an out-of-band change.
             mem.heldAgainst = desired == null ? null : desired.path();
-            store.append(host, new HistoryEntry(Instant.now(), HistoryEntry.MANUAL_ROLLBACK, commit, now.path(), now.generation(),
-                    HostState.OUT_OF_SYNC.label(), null, "rolled back on request from " + actual.path()));
+            recorder.manualRollback(host, commit, now, actual.path());
             fleet.update(host, s -> s.observed(now, Instant.now()).with(HostState.OUT_OF_SYNC, "rolled back on request to generation "
                     + now.generation() + "; held there until POST /api/v1/hosts/" + host + "/sync or a new commit"));
             LOG.warnf("host %s commit %.12s: rolled back on request to %s (generation %d)", host, commit, now.path(), now.generation());
@@ -214,9 +208,9 @@ public class HostReconciler {
     private ReconcileResult failed(String host, Memory mem, Desired desired, Instant started, Deployment.Result result,
             String why, Integer generation) {
         Deployment deployment = new Deployment(desired.commit(), desired.path(), result, generation, started, Instant.now(), why);
-        record(host, deployment, result == Deployment.Result.ROLLED_BACK ? HistoryEntry.ROLLED_BACK : HistoryEntry.DEPLOY_FAILED);
         mem.failedPath = desired.path();
         fleet.update(host, s -> s.deployed(deployment).drifting(DriftCause.FAILED_DEPLOY, started).with(HostState.DEGRADED, why));
+        recorder.deployFailed(host, deployment);
         LOG.errorf("host %s commit %.12s: deployment %s: %s. Fix the configuration and push; the host stays on its previous generation.",
                 host, desired.commit(), result, why);
         return ReconcileResult.of(FAILED, why);
@@ -227,6 +221,7 @@ public class HostReconciler {
         mem.lastGood = actual.path();
         mem.failedPath = null;
         fleet.update(host, HostStatus::converged);
+        recorder.converged(host, desired.commit());
         if (before.state() != HostState.IN_SYNC) {
             LOG.infof("host %s commit %.12s: in sync on generation %d", host, desired.commit(), actual.generation());
         }
@@ -238,8 +233,7 @@ public class HostReconciler {
             return;
         }
         fleet.update(host, s -> s.drifting(cause, Instant.now()).with(HostState.OUT_OF_SYNC, cause.label() + ": runs " + actual.path()));
-        store.append(host, new HistoryEntry(Instant.now(), HistoryEntry.DRIFT, desired.commit(), actual.path(), actual.generation(),
-                HostState.OUT_OF_SYNC.label(), cause.label(), "runs " + actual.path() + ", committed " + desired.path()));
+        recorder.drift(host, cause, desired, actual);
         if (cause == DriftCause.OUT_OF_BAND) {
             LOG.warnf("host %s commit %.12s: changed outside Driftless, now runs %s (generation %d)", host, desired.commit(),
                     actual.path(), actual.generation());
@@ -249,17 +243,13 @@ public class HostReconciler {
     private ReconcileResult unreachable(String host, String why) {
         HostStatus before = fleet.get(host).orElseThrow();
         HostStatus status = fleet.update(host, s -> s.drifting(DriftCause.UNREACHABLE, Instant.now()).with(HostState.UNREACHABLE, why));
+        recorder.unreachable(host, status.desired() == null ? null : status.desired().commit(), why);
         if (before.state() == HostState.UNREACHABLE && why.equals(before.message())) {
             return new ReconcileResult(UNREACHABLE, why, config.reconcile().interval()); // Said already; retries stay quiet.
         }
         LOG.warnf("host %s commit %.12s: unreachable: %s. Check the host and driftless.hosts.%s.target.", host,
                 status.desired() == null ? "-" : status.desired().commit(), why, host);
         return new ReconcileResult(UNREACHABLE, why, config.reconcile().interval());
-    }
-
-    private void record(String host, Deployment d, String kind) {
-        metrics.deployment(host, d.result().label(), Duration.between(d.startedAt(), d.finishedAt()));
-        store.append(host, new HistoryEntry(d.finishedAt(), kind, d.commit(), d.path(), d.generation(), null, null, d.message()));
     }
 
     private Memory remember(String host) {
