@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -30,6 +31,38 @@ public class DriftlessMetrics {
         this.registry = registry;
         Gauge.builder(GIT_LAST_COMMIT, lastCommitEpoch::get).baseUnit("seconds")
                 .description("Commit time of the newest head fetched").register(registry);
+        // Every series exists from the start at zero, so rates, alerts and dashboards see 0, not nothing.
+        for (String result : List.of("success", "failure")) {
+            registry.counter(EVALUATIONS, "result", result);
+            registry.counter(BUILDS, "result", result);
+            registry.counter(GIT_FETCH, "result", result);
+            Timer.builder(EVALUATION_DURATION).tags("result", result).register(registry);
+            Timer.builder(BUILD_DURATION).tags("result", result).register(registry);
+            Timer.builder(GIT_FETCH_DURATION).tags("result", result).register(registry);
+        }
+        for (String result : DEPLOYMENT_RESULTS) {
+            deploymentTimer(result);
+        }
+        Timer.builder(RESYNC_DURATION).register(registry);
+        recoveryTimer();
+        leadTimeTimer();
+    }
+
+    private static final List<String> DEPLOYMENT_RESULTS = List.of("succeeded", "failed", "rolled_back");
+    private static final List<String> INCIDENT_CAUSES = List.of("out-of-band", "failed-deploy", "unreachable");
+
+    private Timer deploymentTimer(String result) {
+        return Timer.builder(DEPLOYMENT_DURATION).tags("result", result).serviceLevelObjectives(HUMAN_BUCKETS).register(registry);
+    }
+
+    private Timer recoveryTimer() {
+        return Timer.builder(RECOVERY).description("Incident open to host InSync again")
+                .serviceLevelObjectives(HUMAN_BUCKETS).register(registry);
+    }
+
+    private Timer leadTimeTimer() {
+        return Timer.builder(LEAD_TIME).description("Commit time to host InSync on that commit")
+                .serviceLevelObjectives(HUMAN_BUCKETS).register(registry);
     }
 
     /** Exposes one host's gauges, read from its current status whenever Prometheus scrapes. */
@@ -38,6 +71,8 @@ public class DriftlessMetrics {
         gauge(HOST_GENERATION, host, status, s -> s.actual() == null ? 0 : s.actual().generation(), null);
         gauge(HOST_DRIFT, host, status, s -> s.driftSince() == null ? 0
                 : Duration.between(s.driftSince(), Instant.now()).toMillis() / 1000.0, "seconds");
+        DEPLOYMENT_RESULTS.forEach(result -> registry.counter(DEPLOYMENTS, "host", host, "result", result));
+        INCIDENT_CAUSES.forEach(cause -> registry.counter(INCIDENTS, "host", host, "cause", cause));
         for (HostState state : HostState.values()) {
             Gauge.builder(HOST_STATE, () -> status.get().state() == state ? 1 : 0)
                     .tags("host", host, "state", state.label()).register(registry);
@@ -46,7 +81,7 @@ public class DriftlessMetrics {
 
     public void deployment(String host, String result, Duration took) {
         registry.counter(DEPLOYMENTS, "host", host, "result", result).increment();
-        Timer.builder(DEPLOYMENT_DURATION).tags("result", result).serviceLevelObjectives(HUMAN_BUCKETS).register(registry).record(took);
+        deploymentTimer(result).record(took);
     }
 
     public void incident(String host, String cause) {
@@ -55,14 +90,12 @@ public class DriftlessMetrics {
 
     /** Time from an incident's detection to the host being InSync again: the MTTR histogram. */
     public void recovery(Duration took) {
-        Timer.builder(RECOVERY).description("Incident open to host InSync again")
-                .serviceLevelObjectives(HUMAN_BUCKETS).register(registry).record(took);
+        recoveryTimer().record(took);
     }
 
     /** Commit time to the host running it: DORA's lead time for changes. */
     public void leadTime(Duration took) {
-        Timer.builder(LEAD_TIME).description("Commit time to host InSync on that commit")
-                .serviceLevelObjectives(HUMAN_BUCKETS).register(registry).record(took);
+        leadTimeTimer().record(took);
     }
 
     public void evaluation(String result, Duration took) {
