@@ -2,6 +2,7 @@ package dev.driftless.source;
 
 import dev.driftless.config.DriftlessConfig;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;
@@ -13,7 +14,12 @@ import org.eclipse.jgit.lib.ObjectId;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
+import java.util.List;
+import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.SshTransport;
+import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
+import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
 import org.eclipse.jgit.transport.URIish;
 
 /** {@link GitMirror} as a bare JGit repository under {@code <data-dir>/git/mirror.git}. */
@@ -23,18 +29,43 @@ public class JGitMirror implements GitMirror {
     private final String url;
     private final String branch;
     private final Path dir;
+    private final TransportConfigCallback ssh;
 
+    @Inject
     JGitMirror(DriftlessConfig config) {
-        this.url = config.git().url();
-        this.branch = config.git().branch();
-        this.dir = Path.of(config.dataDir(), "git", "mirror.git").toAbsolutePath();
+        this(config.git().url(), config.git().branch(), Path.of(config.dataDir(), "git", "mirror.git"),
+                Path.of(config.ssh().knownHostsFile().orElse(Path.of(config.dataDir(), "ssh", "known_hosts").toString())),
+                config.ssh().privateKeyFile().map(Path::of).orElse(null));
+    }
+
+    /**
+     * SSH remotes use the same pinned known_hosts and key as the hosts do, and nothing from
+     * {@code ~/.ssh}: an unknown or changed host key is refused.
+     */
+    public JGitMirror(String url, String branch, Path dir, Path knownHosts, Path privateKey) {
+        this.url = url;
+        this.branch = branch;
+        this.dir = dir.toAbsolutePath();
+        SshdSessionFactory factory = new SshdSessionFactoryBuilder()
+                .setHomeDirectory(this.dir.toFile())
+                .setSshDirectory(knownHosts.toAbsolutePath().getParent().toFile())
+                .setConfigFile(home -> null)
+                .setDefaultKnownHostsFiles(sshDir -> List.of(knownHosts.toAbsolutePath()))
+                .setDefaultIdentities(sshDir -> privateKey == null ? List.of() : List.of(privateKey.toAbsolutePath()))
+                .setPreferredAuthentications("publickey")
+                .build(null);
+        this.ssh = transport -> {
+            if (transport instanceof SshTransport sshTransport) {
+                sshTransport.setSshSessionFactory(factory);
+            }
+        };
     }
 
     @Override
     public synchronized Head fetch() throws GitFetchFailed {
         String ref = "refs/heads/" + branch;
         try (Git git = open()) {
-            git.fetch().setRemote("origin")
+            git.fetch().setRemote("origin").setTransportConfigCallback(ssh)
                     .setRefSpecs(new RefSpec("+" + ref + ":" + ref))
                     .setForceUpdate(true)
                     .call();
