@@ -48,6 +48,32 @@ class RestartIT {
         }
     }
 
+    @Test
+    void incidentOpenAtShutdownIsStillOpenAfterRestartAndClosesWhenTheHostRecovers() throws Exception {
+        try (FleetFixture fleet = new FleetFixture()) {
+            long incident;
+            try (DriftlessProcess first = DriftlessProcess.start(fleet.config(), "incident-first")) {
+                awaitAllInSync(first, fleet.head());
+                // The host disappears: its directory is gone, so it is unreachable.
+                dev.driftless.testing.Shell.sh(fleet.hostRoot("db1").getParent(), "chmod -R u+w db1 && rm -rf db1");
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().baseUri(first.url()).get("/api/v1/incidents?host=db1")
+                        .then().body("[0].cause", org.hamcrest.Matchers.equalTo("unreachable"))
+                        .body("[0].closedAt", org.hamcrest.Matchers.nullValue()));
+                incident = given().baseUri(first.url()).get("/api/v1/incidents?host=db1").then().extract().jsonPath().getLong("[0].id");
+            }
+            java.nio.file.Files.createDirectories(fleet.hostRoot("db1"));
+
+            try (DriftlessProcess second = DriftlessProcess.start(fleet.config(), "incident-second")) {
+                awaitAllInSync(second, fleet.head());
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().baseUri(second.url()).get("/api/v1/incidents?host=db1")
+                        .then().body("[0].id", org.hamcrest.Matchers.equalTo((int) incident))
+                        .body("[0].closedAt", org.hamcrest.Matchers.notNullValue()));
+                String metrics = given().baseUri(second.url()).get("/q/metrics").then().extract().asString();
+                assertEquals(1.0, total(metrics, "driftless_recovery_seconds_count"), "the recovery counts after the restart");
+            }
+        }
+    }
+
     private static void awaitAllInSync(DriftlessProcess app, String sha) {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             JsonPath hosts = hosts(app);
