@@ -13,14 +13,11 @@ scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl >/dev/null
 [ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q -ntp package -DskipTests
 
 work=$(mktemp -d /tmp/driftless-bench.XXXXXX)
-export NIX_CONFIG=$'experimental-features = nix-command flakes\nsandbox = false\nsubstituters ='
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@driftless.invalid GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@driftless.invalid
+. bench/lib.sh
 app=
 cleanup() { [ -n "$app" ] && kill "$app" 2>/dev/null; wait 2>/dev/null; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-new_repo() { cp -r examples/fleet "$1"; git -C "$1" init -q -b main; git -C "$1" add -A; git -C "$1" commit -q -m init; }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 change_web1() { # repo round -> commits a new web1 generation, prints nothing
   printf '{ motd = "web1: round %s at %s"; services = [ "nginx" ]; }\n' "$2" "$(date +%s%N)" > "$1/hosts/web1.nix"
   git -C "$1" commit -q -am "web1: round $2"

@@ -12,15 +12,13 @@ scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl >/dev/null
 [ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q -ntp package -DskipTests
 
 work=$(mktemp -d /tmp/driftless-mttr.XXXXXX)
-export NIX_CONFIG=$'experimental-features = nix-command flakes\nsandbox = false\nsubstituters ='
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@driftless.invalid GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@driftless.invalid
+. bench/lib.sh
 app=
 cleanup() { [ -n "$app" ] && kill "$app" 2>/dev/null; wait 2>/dev/null; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 ms_of() { date -d "$1" +%s%3N; }
 
-cp -r examples/fleet "$work/fleet"; git -C "$work/fleet" init -q -b main; git -C "$work/fleet" add -A; git -C "$work/fleet" commit -q -m init
+new_repo "$work/fleet"
 mkdir -p "$work/hosts/web1" "$work/hosts/web2" "$work/hosts/db1"
 java -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data" -Ddriftless.git.url="file://$work/fleet" \
   -Ddriftless.reconcile.interval=5s "-Ddriftless.nix.options=sandbox = false,substituters =" \

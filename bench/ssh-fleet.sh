@@ -15,8 +15,7 @@ scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl openssh-serv
 MAX=50 ROLL=10 PAR=${BENCH_PARALLELISM:-10} port=${BENCH_PORT:-18081}
 work=$(mktemp -d /tmp/dlb.XXXXXX) prefix=dlb
 netns=$top/src/test/scripts/netns-fleet.sh
-export NIX_CONFIG=$'experimental-features = nix-command flakes\nsandbox = false\nsubstituters ='
-export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@driftless.invalid GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@driftless.invalid
+. bench/lib.sh
 app=
 cleanup() {
   [ -n "$app" ] && kill "$app" 2>/dev/null && wait "$app" 2>/dev/null
@@ -24,7 +23,6 @@ cleanup() {
   chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"
 }
 trap cleanup EXIT
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 ip_of() { echo "198.18.0.$((10 + $1))"; }
 
 echo "making $MAX namespace hosts..." >&2

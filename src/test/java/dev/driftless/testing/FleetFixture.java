@@ -10,8 +10,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -21,7 +19,6 @@ import java.util.stream.Stream;
 public final class FleetFixture implements AutoCloseable {
 
     public static final List<String> HOSTS = List.of("db1", "web1", "web2");
-    private static final Pattern GENERATION = Pattern.compile("system-(\\d+)-link");
 
     private final Path base;
 
@@ -82,25 +79,11 @@ public final class FleetFixture implements AutoCloseable {
 
     /** What the host runs, read from its directory without going through Driftless. */
     public String currentSystem(String host) {
-        Path link = hostRoot(host).resolve("run/current-system");
-        try {
-            return Files.isSymbolicLink(link) ? Files.readSymbolicLink(link).toString() : null;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return HostDirs.currentSystem(hostRoot(host));
     }
 
     public int generation(String host) {
-        Path profile = hostRoot(host).resolve("nix/var/nix/profiles/system");
-        try {
-            if (!Files.isSymbolicLink(profile)) {
-                return 0;
-            }
-            Matcher m = GENERATION.matcher(Files.readSymbolicLink(profile).toString());
-            return m.matches() ? Integer.parseInt(m.group(1)) : -1;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return HostDirs.generation(hostRoot(host));
     }
 
     /**

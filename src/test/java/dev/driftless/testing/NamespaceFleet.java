@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Real SSH hosts for tests: each a network namespace on 198.18.0.0/24 with its own mount
@@ -20,7 +18,6 @@ import java.util.regex.Pattern;
 public final class NamespaceFleet implements AutoCloseable {
 
     private static final Path SCRIPT = Path.of("src/test/scripts/netns-fleet.sh").toAbsolutePath();
-    private static final Pattern GENERATION = Pattern.compile("system-(\\d+)-link");
 
     private final Path base;
     private final String prefix;
@@ -113,25 +110,11 @@ public final class NamespaceFleet implements AutoCloseable {
 
     /** What the host runs, read from its own /run without going through Driftless. */
     public String currentSystem(String host) {
-        Path link = hostDir(host).resolve("run/current-system");
-        try {
-            return Files.isSymbolicLink(link) ? Files.readSymbolicLink(link).toString() : null;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return HostDirs.currentSystem(hostDir(host));
     }
 
     public int generation(String host) {
-        Path profile = hostDir(host).resolve("nix/var/nix/profiles/system");
-        try {
-            if (!Files.isSymbolicLink(profile)) {
-                return 0;
-            }
-            Matcher m = GENERATION.matcher(Files.readSymbolicLink(profile).toString());
-            return m.matches() ? Integer.parseInt(m.group(1)) : -1;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return HostDirs.generation(hostDir(host));
     }
 
     /** The host's own store, which exists only in its mount namespace. */
