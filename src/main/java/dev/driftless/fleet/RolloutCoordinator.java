@@ -52,8 +52,8 @@ public class RolloutCoordinator {
     @Blocking
     public synchronized void onEvaluation(EvaluationResult result) {
         Optional<CommitRecord> commit = store.commit(result.sha());
-        if (commit.isEmpty() || commit.get().status() != Status.OBSERVED) {
-            return; // Unknown or already handled: a redelivery.
+        if (commit.isEmpty() || commit.get().status().finished() || (pending != null && pending.sha().equals(result.sha()))) {
+            return; // Unknown, finished or in progress here: a redelivery. A BUILDING commit left by a crash goes on.
         }
         if (isSuperseded(result.sha())) {
             store.setStatus(result.sha(), Status.SUPERSEDED, null, null);

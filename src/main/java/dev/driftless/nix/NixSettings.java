@@ -22,7 +22,7 @@ import org.jboss.logging.Logger;
 /**
  * How Driftless calls {@code nix}: the environment every call gets, the version found, and
  * the key that signs what we build. The key is generated once under the data directory unless
- * the user names one, so copies to hosts never need {@code --no-check-sigs}.
+ * the user names one, so copies to hosts never have to skip signature checks.
  */
 @Startup
 @ApplicationScoped

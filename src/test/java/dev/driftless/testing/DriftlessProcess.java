@@ -69,6 +69,16 @@ public final class DriftlessProcess implements AutoCloseable {
         });
     }
 
+    /** Kills it with SIGKILL, as a crash or the OOM killer would: no shutdown hooks run. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** Stops it as a service manager would, with SIGTERM, and waits for it to go. */
     @Override
     public void close() {
