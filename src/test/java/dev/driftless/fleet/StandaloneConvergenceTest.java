@@ -201,8 +201,36 @@ class StandaloneConvergenceTest {
         }
     }
 
+    @jakarta.inject.Inject
+    RolloutCoordinator coordinator;
+
     @Test
     @Order(8)
+    void redeliveredEvaluationsAndBuildResultsChangeNothing() {
+        awaitAllInSyncOn(fleet.head());
+        Map<String, Integer> before = generations();
+        String head = fleet.head();
+        JsonPath web1 = given().get("/api/v1/hosts/web1").then().extract().jsonPath();
+        String desiredPath = given().get("/api/v1/hosts/web1").then().extract().path("desired.path");
+        String firstCommit = given().get("/api/v1/commits").then().extract().jsonPath().getString("[-1].sha");
+
+        // At-least-once delivery: the same results arrive again, for the head and for an old commit.
+        coordinator.onEvaluation(new dev.driftless.event.EvaluationResult.Evaluated(head, Map.of("web1", "/nix/store/x-web1.drv")));
+        coordinator.onEvaluation(new dev.driftless.event.EvaluationResult.Failed(firstCommit, "late failure"));
+        coordinator.onBuild(new dev.driftless.event.BuildResult.Built(head, "web1", "/nix/store/x-web1.drv", "/nix/store/x-web1"));
+        coordinator.onBuild(new dev.driftless.event.BuildResult.Failed(head, "web2", "/nix/store/y-web2.drv", "late failure"));
+
+        waitForResyncs();
+        assertEquals(before, generations(), "nothing was deployed again");
+        given().get("/api/v1/hosts/web1").then().body("desired.path", org.hamcrest.Matchers.equalTo(desiredPath))
+                .body("desired.commit", org.hamcrest.Matchers.equalTo(web1.getString("desired.commit")));
+        given().get("/api/v1/commits").then()
+                .body("find { it.sha == '" + head + "' }.status", org.hamcrest.Matchers.equalTo("ready"))
+                .body("find { it.sha == '" + firstCommit + "' }.status", org.hamcrest.Matchers.equalTo("ready"));
+    }
+
+    @Test
+    @Order(9)
     void unknownHostIsA404ThatSaysHowHostsAreConfigured() {
         given().get("/api/v1/hosts/nope").then().statusCode(404);
         given().get("/api/v1/hosts/nope/history").then().statusCode(404);
