@@ -21,12 +21,13 @@ public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, 
     }
 
     /**
-     * For {@code NIX_SSHOPTS}, which Nix splits on spaces and passes to its own ssh. Nix runs
-     * its own master connection, so ours is not offered: a persisting master started from
-     * inside Nix would outlive it holding its pipes.
+     * For {@code NIX_SSHOPTS}, which Nix splits on spaces and passes to its own ssh. Nix's ssh
+     * joins our master connection when there is one ({@code ControlMaster=no}) but never
+     * starts one: a persisting master started from inside Nix would outlive it holding its pipes.
      */
     public List<String> forNix(HostTarget.Ssh target) {
         List<String> options = new ArrayList<>(security());
+        options.addAll(List.of("-o", "ControlMaster=no", "-o", "ControlPath=" + controlDir + "/%C"));
         options.addAll(List.of("-p", String.valueOf(target.port())));
         return options;
     }
