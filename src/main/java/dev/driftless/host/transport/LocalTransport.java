@@ -48,7 +48,7 @@ public class LocalTransport implements HostTransport {
     }
 
     @Override
-    public void copy(String path) throws StepFailed {
+    public void copy(String path) throws StepFailed, HostUnreachable {
         if (machineRoot) {
             return; // Built here, so already in this store.
         }
@@ -61,19 +61,19 @@ public class LocalTransport implements HostTransport {
     }
 
     @Override
-    public int setProfile(String path) throws StepFailed {
+    public int setProfile(String path) throws StepFailed, HostUnreachable {
         run("set profile", profileCommand("--set", path), nixEnv);
         return generation();
     }
 
     @Override
-    public String rollbackProfile() throws StepFailed {
+    public String rollbackProfile() throws StepFailed, HostUnreachable {
         run("roll back profile", profileCommand("--rollback"), nixEnv);
         return resolveInsideRoot(root.resolve(PROFILE));
     }
 
     @Override
-    public void activate(String path) throws StepFailed {
+    public void activate(String path) throws StepFailed, HostUnreachable {
         Map<String, String> env = new HashMap<>(nixEnv);
         if (!machineRoot) {
             env.put("DRIFTLESS_HOST_ROOT", root.toString());
@@ -104,7 +104,10 @@ public class LocalTransport implements HostTransport {
         return command;
     }
 
-    private void run(String step, List<String> command, Map<String, String> env) throws StepFailed {
+    private void run(String step, List<String> command, Map<String, String> env) throws StepFailed, HostUnreachable {
+        if (!Files.isDirectory(root)) {
+            throw new HostUnreachable("host root " + root + " does not exist");
+        }
         try {
             Files.createDirectories(root.resolve(PROFILE).getParent());
         } catch (IOException e) {
