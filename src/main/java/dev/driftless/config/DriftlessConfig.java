@@ -15,6 +15,53 @@ public interface DriftlessConfig {
     @WithDefault("${user.home}/.local/share/driftless")
     String dataDir();
 
+    /**
+     * What this process does: {@code controller} (source, rollouts, reconcile, API), {@code worker}
+     * (evaluation and build jobs) or {@code all}, the standalone default.
+     */
+    @WithDefault("all")
+    Role role();
+
+    enum Role {
+        CONTROLLER, WORKER, ALL;
+
+        public boolean controls() {
+            return this != WORKER;
+        }
+
+        public boolean works() {
+            return this != CONTROLLER;
+        }
+    }
+
+    /** {@code in-process} (standalone) or {@code kafka} (distributed); the {@code kafka} profile sets it. */
+    @WithDefault("in-process")
+    String bus();
+
+    Kafka kafka();
+
+    interface Kafka {
+        /** Partitions of each topic Driftless creates; bounds how many workers share one job stream. */
+        @WithDefault("8")
+        int partitions();
+
+        /** Replicas of each topic Driftless creates; -1 takes the broker's default. */
+        @WithDefault("-1")
+        short replicationFactor();
+
+        /** How long a starting process waits for the broker before it gives up. */
+        @WithDefault("60s")
+        Duration startupTimeout();
+    }
+
+    Build build();
+
+    interface Build {
+        /** Builds one process runs at once; in distributed mode each worker process adds as many. */
+        @WithDefault("4")
+        int concurrency();
+    }
+
     Git git();
 
     /** Hosts by name; the name is the attribute under {@code nixosConfigurations}. */

@@ -3,6 +3,7 @@ package dev.driftless.fleet;
 import dev.driftless.event.CommitObserved;
 import dev.driftless.host.Desired;
 import io.agroal.api.AgroalDataSource;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -17,28 +18,46 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** The controller's durable memory: commits seen, each host's desired generation, host history. */
+/**
+ * The controller's durable memory: commits seen, each host's desired generation, host history
+ * and incidents. Every change also goes to the {@link StateJournal}, and a store that starts
+ * empty is filled from it first.
+ */
 @ApplicationScoped
 public class FleetStore {
 
     private final AgroalDataSource db;
+    private final StateJournal journal;
 
-    FleetStore(AgroalDataSource db) {
+    FleetStore(AgroalDataSource db, StateJournal journal) {
         this.db = db;
+        this.journal = journal;
+    }
+
+    @PostConstruct
+    void restore() {
+        journal.replayInto(this);
+        long next = query("select coalesce(max(id), 0) + 1 as next from incidents", rs -> rs.getLong("next")).get(0);
+        update("alter table incidents alter column id restart with " + next);
     }
 
     /** Records a commit the first time it is seen; returns false when it was already known. */
     public boolean recordObserved(CommitObserved c) {
-        return update("insert into commits (sha, branch, message, author, committed_at, observed_at, status, updated_at)"
+        boolean added = update("insert into commits (sha, branch, message, author, committed_at, observed_at, status, updated_at)"
                 + " select ?, ?, ?, ?, ?, ?, ?, ? where not exists (select 1 from commits where sha = ?)",
                 c.sha(), c.branch(), truncate(c.message(), 4000), truncate(c.author(), 255), ts(c.committedAt()),
                 ts(c.observedAt()), CommitRecord.Status.OBSERVED.label(), ts(Instant.now()), c.sha()) > 0;
+        if (added) {
+            commit(c.sha()).ifPresent(journal::commit);
+        }
+        return added;
     }
 
     public void setStatus(String sha, CommitRecord.Status status, String error, List<String> changedHosts) {
         update("update commits set status = ?, error = ?, changed_hosts = coalesce(?, changed_hosts), updated_at = ? where sha = ?",
                 status.label(), truncate(error, 8000), changedHosts == null ? null : String.join(",", changedHosts),
                 ts(Instant.now()), sha);
+        commit(sha).ifPresent(journal::commit);
     }
 
     public Optional<CommitRecord> commit(String sha) {
@@ -71,11 +90,13 @@ public class FleetStore {
                         e.getKey(), d.commit(), ts(d.committedAt()), d.drvPath(), d.path(), ts(Instant.now()));
             }
         });
+        desired.forEach(journal::desired);
     }
 
     public void append(String host, HistoryEntry e) {
         update("insert into host_history (host, at, kind, commit_sha, path, generation, state, cause, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 host, ts(e.at()), e.kind(), e.commit(), e.path(), e.generation(), e.state(), e.cause(), truncate(e.message(), 8000));
+        journal.history(host, e);
     }
 
     /** Newest first. */
@@ -95,7 +116,9 @@ public class FleetStore {
     public Incident openIncident(String host, String cause, Instant at, String commit, String message) {
         update("insert into incidents (host, cause, opened_at, commit_sha, message) values (?, ?, ?, ?, ?)",
                 host, cause, ts(at), commit, truncate(message, 8000));
-        return openIncident(host).orElseThrow();
+        Incident opened = openIncident(host).orElseThrow();
+        journal.incident(opened);
+        return opened;
     }
 
     public Optional<Incident> openIncident(String host) {
@@ -105,6 +128,7 @@ public class FleetStore {
 
     public void closeIncident(long id, Instant at) {
         update("update incidents set closed_at = ? where id = ? and closed_at is null", ts(at), id);
+        query("select * from incidents where id = ?", this::incidentRow, id).forEach(journal::incident);
     }
 
     /** Newest first; {@code host} null for all hosts. */
@@ -112,6 +136,39 @@ public class FleetStore {
         return host == null
                 ? query("select * from incidents order by id desc limit ?", this::incidentRow, limit)
                 : query("select * from incidents where host = ? order by id desc limit ?", this::incidentRow, host, limit);
+    }
+
+    // Restoring from the journal: each call replaces the row it names, so replaying twice changes nothing.
+
+    public void restoreCommit(CommitRecord c) {
+        inTransaction(conn -> {
+            execute(conn, "delete from commits where sha = ?", c.sha());
+            execute(conn, "insert into commits (sha, branch, message, author, committed_at, observed_at, status, error, changed_hosts, updated_at)"
+                    + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", c.sha(), c.branch(), truncate(c.message(), 4000),
+                    truncate(c.author(), 255), ts(c.committedAt()), ts(c.observedAt()), c.status().label(),
+                    truncate(c.error(), 8000), String.join(",", c.changedHosts()), ts(Instant.now()));
+        });
+    }
+
+    public void restoreDesired(String host, Desired d) {
+        inTransaction(conn -> {
+            execute(conn, "delete from host_desired where host = ?", host);
+            execute(conn, "insert into host_desired (host, commit_sha, committed_at, drv_path, out_path, updated_at) values (?, ?, ?, ?, ?, ?)",
+                    host, d.commit(), ts(d.committedAt()), d.drvPath(), d.path(), ts(Instant.now()));
+        });
+    }
+
+    public void restoreIncident(Incident i) {
+        inTransaction(conn -> {
+            execute(conn, "delete from incidents where id = ?", i.id());
+            execute(conn, "insert into incidents (id, host, cause, opened_at, closed_at, commit_sha, message) values (?, ?, ?, ?, ?, ?, ?)",
+                    i.id(), i.host(), i.cause(), ts(i.openedAt()), ts(i.closedAt()), i.commit(), truncate(i.message(), 8000));
+        });
+    }
+
+    public void restoreHistory(String host, HistoryEntry e) {
+        update("insert into host_history (host, at, kind, commit_sha, path, generation, state, cause, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                host, ts(e.at()), e.kind(), e.commit(), e.path(), e.generation(), e.state(), e.cause(), truncate(e.message(), 8000));
     }
 
     private Incident incidentRow(ResultSet rs) throws SQLException {

@@ -27,9 +27,11 @@ public class BuildWorker {
 
     @Incoming(Channels.BUILD_REQUESTS_IN)
     @Outgoing(Channels.BUILD_RESULTS_OUT)
-    @Blocking(ordered = false) // hosts build independently, so several builds may run at once
+    // Hosts build independently, up to driftless.build.concurrency at once per process.
+    @Blocking(value = "driftless-builds", ordered = false)
     public BuildResult build(BuildRequest request) {
         long start = System.nanoTime();
+        LOG.infof("host %s commit %.12s: building %s", request.host(), request.sha(), request.drvPath());
         try {
             String out = nix.build(request.drvPath());
             Duration took = Duration.ofNanos(System.nanoTime() - start);

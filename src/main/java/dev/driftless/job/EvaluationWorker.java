@@ -4,6 +4,7 @@ import dev.driftless.event.Channels;
 import dev.driftless.event.CommitObserved;
 import dev.driftless.event.EvaluationResult;
 import dev.driftless.metrics.DriftlessMetrics;
+import dev.driftless.source.GitFetchFailed;
 import dev.driftless.source.GitMirror;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -18,6 +19,8 @@ import org.jboss.logging.Logger;
 public class EvaluationWorker {
 
     private static final Logger LOG = Logger.getLogger(EvaluationWorker.class);
+
+    private static final int FETCH_ATTEMPTS = 3;
 
     private final Nix nix;
     private final GitMirror mirror;
@@ -36,16 +39,43 @@ public class EvaluationWorker {
         long start = System.nanoTime();
         String sha = commit.sha();
         try {
+            fetchIfMissing(sha);
             Map<String, String> drvPaths = nix.evaluate(mirror.flakeRef(sha));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             metrics.evaluation("success", took);
             LOG.infof("commit %.12s evaluated in %d ms: %d hosts", sha, took.toMillis(), drvPaths.size());
             return new EvaluationResult.Evaluated(sha, drvPaths);
-        } catch (NixFailure | RuntimeException e) {
+        } catch (GitFetchFailed | NixFailure | RuntimeException e) {
             metrics.evaluation("failure", Duration.ofNanos(System.nanoTime() - start));
             LOG.errorf("commit %.12s does not evaluate; every host stays on its last good generation. Fix the flake and push again. %s",
                     sha, e.getMessage());
             return new EvaluationResult.Failed(sha, String.valueOf(e.getMessage()));
+        }
+    }
+
+    /** A worker in its own process has its own mirror, which may not have the commit yet. */
+    private void fetchIfMissing(String sha) throws GitFetchFailed {
+        for (int attempt = 1; !mirror.contains(sha); attempt++) {
+            try {
+                mirror.fetch();
+            } catch (GitFetchFailed e) {
+                if (attempt == FETCH_ATTEMPTS) {
+                    throw e;
+                }
+                LOG.warnf("commit %.12s: fetch attempt %d failed, retrying: %s", sha, attempt, e.getMessage());
+                sleep(Duration.ofSeconds(1L << attempt));
+            }
+            if (attempt >= FETCH_ATTEMPTS && !mirror.contains(sha)) {
+                throw new GitFetchFailed("commit " + sha + " is not on the followed branch of the repository", null);
+            }
+        }
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

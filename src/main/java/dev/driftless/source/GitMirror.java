@@ -6,6 +6,9 @@ public interface GitMirror {
     /** Fetches the branch and returns its head. */
     Head fetch() throws GitFetchFailed;
 
+    /** True when the mirror holds {@code sha}; a worker fetches before it evaluates a commit it lacks. */
+    boolean contains(String sha);
+
     /** A flake reference that evaluates exactly {@code sha}, never a working tree that may have moved on. */
     String flakeRef(String sha);
 

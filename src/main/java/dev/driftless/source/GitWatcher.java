@@ -29,6 +29,7 @@ public class GitWatcher {
     private final DriftlessMetrics metrics;
     private final Emitter<CommitObserved> commits;
     private final String branch;
+    private final boolean controls;
     private volatile boolean fetched;
     private volatile String lastEmitted;
     private volatile String lastError;
@@ -40,11 +41,16 @@ public class GitWatcher {
         this.metrics = metrics;
         this.commits = commits;
         this.branch = config.git().branch();
+        this.controls = config.role().controls();
     }
 
-    @Scheduled(every = "${driftless.git.poll-interval:15s}", delayed = "0s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    // Not before the application runs: the emitter is wired only once messaging has started.
+    @Scheduled(every = "${driftless.git.poll-interval:15s}", delayed = "0s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+            skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void poll() {
-        fetchNow();
+        if (controls) { // workers fetch when a commit they are asked to evaluate is missing
+            fetchNow();
+        }
     }
 
     /** Fetches now and emits the head if it is new; safe to call from any worker thread. */
@@ -80,7 +86,7 @@ public class GitWatcher {
 
     /** True once the repository has been fetched successfully at least once. */
     public boolean fetched() {
-        return fetched;
+        return fetched || !controls;
     }
 
     private boolean needsRollout(String sha) {

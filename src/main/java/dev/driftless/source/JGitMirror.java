@@ -86,6 +86,18 @@ public class JGitMirror implements GitMirror {
     }
 
     @Override
+    public synchronized boolean contains(String sha) {
+        if (!Files.exists(dir.resolve("HEAD"))) {
+            return false;
+        }
+        try (Git git = Git.open(dir.toFile())) {
+            return git.getRepository().getObjectDatabase().has(ObjectId.fromString(sha));
+        } catch (IOException | IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    @Override
     public String flakeRef(String sha) {
         // Nix 2.8 fetches the named ref before it looks for the rev, so both are given.
         return "git+file://" + dir + "?ref=refs/heads/" + branch + "&rev=" + sha;

@@ -21,14 +21,27 @@ public final class FleetFixture implements AutoCloseable {
     public static final List<String> HOSTS = List.of("db1", "web1", "web2");
 
     private final Path base;
+    private final List<String> hosts;
 
     public FleetFixture() {
+        this(HOSTS);
+    }
+
+    /** The example fleet plus a plain configuration for each of {@code hosts} it does not define. */
+    public FleetFixture(List<String> hosts) {
+        this.hosts = List.copyOf(hosts);
         try {
             base = Files.createTempDirectory("driftless-fleet-");
             Path example = Path.of("examples/fleet").toAbsolutePath();
-            sh(base, "cp -r \"$1\" repo && cd repo && git init -q -b main && git add -A && git commit -q -m 'initial fleet'",
-                    example.toString());
-            for (String host : HOSTS) {
+            sh(base, "cp -r \"$1\" repo", example.toString());
+            for (String host : hosts) {
+                Path file = repo().resolve("hosts").resolve(host + ".nix");
+                if (!Files.exists(file)) {
+                    Files.writeString(file, "{ motd = \"" + host + "\"; }\n");
+                }
+            }
+            sh(base, "cd repo && git init -q -b main && git add -A && git commit -q -m 'initial fleet'");
+            for (String host : hosts) {
                 Files.createDirectories(hostRoot(host));
             }
         } catch (IOException e) {
@@ -57,7 +70,7 @@ public final class FleetFixture implements AutoCloseable {
         config.put("driftless.git.poll-interval", "1s");
         config.put("driftless.reconcile.interval", "2s");
         config.put("driftless.nix.options", "sandbox = false,substituters =");
-        for (String host : HOSTS) {
+        for (String host : hosts) {
             config.put("driftless.hosts." + host + ".target", "local:" + hostRoot(host));
         }
         return config;
@@ -71,6 +84,31 @@ public final class FleetFixture implements AutoCloseable {
             throw new UncheckedIOException(e);
         }
         return sh(repo(), "git add -A && git commit -q -m \"$1\" && git rev-parse HEAD", message);
+    }
+
+    public List<String> hosts() {
+        return hosts;
+    }
+
+    /** Writes several files in one commit; returns the new commit. */
+    public String commit(Map<String, String> files, String message) {
+        try {
+            for (Map.Entry<String, String> f : files.entrySet()) {
+                Files.writeString(repo().resolve(f.getKey()), f.getValue());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return sh(repo(), "git add -A && git commit -q -m \"$1\" && git rev-parse HEAD", message);
+    }
+
+    /** Puts a host back on {@code path} by hand, as an operator repairing it would. */
+    public void switchTo(String host, String path) {
+        Path root = hostRoot(host);
+        sh(base, """
+                nix-env --store "local?root=$1" -p "$1/nix/var/nix/profiles/system" --set "$2"
+                DRIFTLESS_HOST_ROOT="$1" "$1$2/bin/switch-to-configuration" switch
+                """, root.toString(), path);
     }
 
     public String head() {

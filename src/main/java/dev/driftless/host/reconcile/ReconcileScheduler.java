@@ -49,6 +49,7 @@ public class ReconcileScheduler implements HostWaker {
     private final Map<String, Long> notBefore = new ConcurrentHashMap<>();
 
     private final DriftlessMetrics metrics;
+    private final boolean controls;
     /** Resyncs in progress: when each started and which hosts it still waits for. */
     private final List<Wave> waves = new CopyOnWriteArrayList<>();
 
@@ -58,13 +59,16 @@ public class ReconcileScheduler implements HostWaker {
         this.reconciler = reconciler;
         this.fleet = fleet;
         this.metrics = metrics;
+        this.controls = config.role().controls();
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(Math.max(1, config.deploy().parallelism()),
                 r -> daemon(r, "reconcile-" + n.incrementAndGet()));
     }
 
     void onStart(@Observes StartupEvent start) {
-        wake(fleet.names());
+        if (controls) {
+            wake(fleet.names());
+        }
     }
 
     void onStop(@Observes ShutdownEvent stop) {
@@ -75,6 +79,9 @@ public class ReconcileScheduler implements HostWaker {
     @Scheduled(every = "${driftless.reconcile.interval:30s}", delayed = "${driftless.reconcile.interval:30s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void resync() {
+        if (!controls) {
+            return; // a worker process touches no host
+        }
         Wave wave = new Wave(System.nanoTime(), ConcurrentHashMap.newKeySet());
         wave.pending().addAll(fleet.names());
         waves.add(wave);
@@ -96,6 +103,9 @@ public class ReconcileScheduler implements HostWaker {
     }
 
     private boolean wakeIfDue(String host) {
+        if (!controls) {
+            return false;
+        }
         Long until = notBefore.get(host);
         if (until != null && System.nanoTime() - until < 0) {
             return false; // Its retry is already scheduled.

@@ -1,0 +1,56 @@
+package dev.driftless.kafka;
+
+import dev.driftless.config.DriftlessConfig;
+import dev.driftless.fleet.HostEvents;
+import dev.driftless.fleet.StateJournal;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import jakarta.interceptor.Interceptor;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** Chooses where state and host events go: nowhere beyond the local store standalone, Kafka when distributed. */
+@ApplicationScoped
+public class KafkaWiring {
+
+    private final DriftlessConfig config;
+    private final String bootstrap;
+
+    KafkaWiring(DriftlessConfig config, @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092") String bootstrap) {
+        this.config = config;
+        this.bootstrap = bootstrap;
+    }
+
+    boolean distributed() {
+        return "kafka".equals(config.bus());
+    }
+
+    /** Before any channel subscribes: a consumer of a topic that does not exist yet would wait for it. */
+    void createTopics(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent start) {
+        if (distributed()) {
+            new TopicSetup(bootstrap, config.kafka()).ensure();
+        }
+    }
+
+    @Produces
+    @Singleton
+    StateJournal journal(HostEvents events) {
+        if (!distributed() || !config.role().controls()) {
+            return StateJournal.LOCAL; // a worker's store is never read
+        }
+        new TopicSetup(bootstrap, config.kafka()).ensure();
+        KafkaJournal journal = new KafkaJournal(bootstrap, config.kafka().startupTimeout());
+        events.listen(journal::hostEvent);
+        return journal;
+    }
+
+    void close(@Disposes StateJournal journal) {
+        if (journal instanceof KafkaJournal kafka) {
+            kafka.close();
+        }
+    }
+}

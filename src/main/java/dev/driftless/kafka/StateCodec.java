@@ -1,0 +1,56 @@
+package dev.driftless.kafka;
+
+import dev.driftless.event.CloudEventCodec;
+import dev.driftless.event.HostEvent;
+import dev.driftless.fleet.CommitRecord;
+import dev.driftless.fleet.FleetStore;
+import dev.driftless.fleet.HistoryEntry;
+import dev.driftless.fleet.Incident;
+import dev.driftless.host.Desired;
+
+/** The CloudEvents types of the state topics, and how each record is put back into the store. */
+final class StateCodec {
+
+    static final String COMMIT = HostEvent.PREFIX + "state.commit";
+    static final String DESIRED = HostEvent.PREFIX + "state.desired";
+    static final String INCIDENT = HostEvent.PREFIX + "state.incident";
+    static final String HISTORY = HostEvent.PREFIX + "state.history";
+
+    record HostDesired(String host, Desired desired) {}
+
+    record HostHistory(String host, HistoryEntry entry) {}
+
+    private StateCodec() {}
+
+    static byte[] encode(Object state, String subject) {
+        String type;
+        if (state instanceof CommitRecord) {
+            type = COMMIT;
+        } else if (state instanceof HostDesired) {
+            type = DESIRED;
+        } else if (state instanceof Incident) {
+            type = INCIDENT;
+        } else if (state instanceof HostHistory) {
+            type = HISTORY;
+        } else {
+            throw new IllegalArgumentException("not a state record: " + state.getClass());
+        }
+        return CloudEventCodec.encode(type, subject, state);
+    }
+
+    static void apply(String topic, byte[] value, FleetStore store) {
+        switch (topic) {
+            case Topics.STATE_COMMITS -> store.restoreCommit(CloudEventCodec.decode(value, COMMIT, CommitRecord.class));
+            case Topics.STATE_DESIRED -> {
+                HostDesired d = CloudEventCodec.decode(value, DESIRED, HostDesired.class);
+                store.restoreDesired(d.host(), d.desired());
+            }
+            case Topics.STATE_INCIDENTS -> store.restoreIncident(CloudEventCodec.decode(value, INCIDENT, Incident.class));
+            case Topics.STATE_HISTORY -> {
+                HostHistory h = CloudEventCodec.decode(value, HISTORY, HostHistory.class);
+                store.restoreHistory(h.host(), h.entry());
+            }
+            default -> throw new IllegalArgumentException("not a state topic: " + topic);
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.driftless.kafka;
+
+import java.util.List;
+
+/** The Kafka topics of distributed mode; {@code docs/events.md} documents each record. */
+public final class Topics {
+
+    public static final String COMMITS = "driftless.commits";
+    public static final String EVALUATIONS = "driftless.evaluations";
+    public static final String BUILD_REQUESTS = "driftless.build-requests";
+    public static final String BUILD_RESULTS = "driftless.build-results";
+    /** Every host event, keyed by host, so one host's events stay in order. */
+    public static final String HOST_EVENTS = "driftless.host-events";
+    /** Records that could not be handled, with the reason in their headers. */
+    public static final String DEAD_LETTER = "driftless.dead-letter";
+
+    /** Compacted: the latest record per commit. */
+    public static final String STATE_COMMITS = "driftless.state.commits";
+    /** Compacted: each host's desired generation, keyed by host. */
+    public static final String STATE_DESIRED = "driftless.state.desired";
+    /** Compacted: the latest record per incident. */
+    public static final String STATE_INCIDENTS = "driftless.state.incidents";
+    /** Each host's history, keyed by host, kept by time like any log. */
+    public static final String STATE_HISTORY = "driftless.state.history";
+
+    public static final List<String> STREAMS = List.of(COMMITS, EVALUATIONS, BUILD_REQUESTS, BUILD_RESULTS, HOST_EVENTS,
+            DEAD_LETTER, STATE_HISTORY);
+    public static final List<String> COMPACTED = List.of(STATE_COMMITS, STATE_DESIRED, STATE_INCIDENTS);
+    /** Replayed in this order on start, so that what refers to a commit finds it. */
+    public static final List<String> STATE = List.of(STATE_COMMITS, STATE_DESIRED, STATE_INCIDENTS, STATE_HISTORY);
+
+    private Topics() {}
+}
