@@ -17,6 +17,7 @@ work=$(mktemp -d /tmp/driftless-kafka-bench.XXXXXX)
 kport=${BENCH_KAFKA_PORT:-19392}; cport=${BENCH_PORT:-18390}
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  [ -n "${BENCH_KEEP:-}" ] && { echo "kept $work" >&2; return; }
   chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 cp=$(cat target/kafka-broker.classpath)
@@ -47,8 +48,8 @@ commit_status() { curl -fs "localhost:$cport/api/v1/commits?limit=1" | grep -o "
 wait_ready() { until [ "$(commit_status "$1")" = ready ]; do sleep 0.05; done; }
 all_in_sync() { [ "$(curl -fs "localhost:$cport/api/v1/hosts" | grep -o "\"inSync\":true,\"desired\":{\"commit\":\"$1\"" | wc -l)" -eq "$hosts" ]; }
 wait_all() { until all_in_sync "$1"; do sleep 0.1; done; }
-touch_all() { # label -> a commit that changes every host, each build sleeping 1 s
-  for i in $(seq 1 "$hosts"); do printf '{ motd = "h%s %s"; extraBuildCommands = "sleep 1"; }\n' "$i" "$1" > "$work/fleet/hosts/h$i.nix"; done
+touch_all() { # label -> a commit that changes every host, each build sleeping 1 s; never built before
+  for i in $(seq 1 "$hosts"); do printf '{ motd = "h%s %s %s"; extraBuildCommands = "sleep 1"; }\n' "$i" "$1" "$(date +%s%N)" > "$work/fleet/hosts/h$i.nix"; done
   git -C "$work/fleet" commit -q -am "$1"; }
 
 start controller "$cport" controller "${kafka[@]}" "${hostflags[@]}"
@@ -68,13 +69,18 @@ b1=$(grep -c "commit ${sha:0:12} built" "$work/worker1.log" || true); b2=$(grep 
 for i in $(seq 1 "$events"); do
   printf 'h%s\t{"specversion":"1.0","id":"bench-%s","source":"/bench","type":"dev.driftless.build.succeeded","subject":"h%s","datacontenttype":"application/json","data":{"sha":"0000000000000000000000000000000000000000","host":"h%s","drvPath":"/nix/store/x.drv","outPath":"/nix/store/y"}}\n' $((i % hosts + 1)) "$i" $((i % hosts + 1)) $((i % hosts + 1))
 done > "$work/events.txt"
+consumed() { curl -fs "localhost:$cport/q/metrics" | awk -F' ' '/^kafka_consumer_fetch_manager_records_consumed_total\{client_id="kafka-consumer-build-results-in"/ {printf "%d", $2}'; }
 lag() { kafka_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server "127.0.0.1:$kport" --describe \
   --group driftless-controllers | awk '$2 == "driftless.build-results" && $6 ~ /^[0-9]+$/ {s += $6} END {print s + 0}'; }
+base=$(consumed)
 kafka_tool org.apache.kafka.tools.ConsoleProducer --bootstrap-server "127.0.0.1:$kport" --topic driftless.build-results \
-  --property parse.key=true --property key.separator=$'\t' < "$work/events.txt"
-t0=$(now_ms)
-until [ "$(lag)" -eq 0 ]; do sleep 0.2; done
-drain=$(( $(now_ms) - t0 ))
+  --property parse.key=true --property key.separator=$'\t' < "$work/events.txt" &
+# The rate is taken from the controller's own consumer counter, sampled every 50 ms, from the
+# first record it read to the last; the group's lag must then be 0 (all handled and committed).
+until [ "$(consumed)" -gt "$base" ]; do sleep 0.05; done; t0=$(now_ms)
+until [ "$(consumed)" -ge $(( base + events )) ]; do sleep 0.05; done; drain=$(( $(now_ms) - t0 ))
+wait $!
+until [ "$(lag)" -eq 0 ]; do sleep 0.5; done
 dead=$(kafka_tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "127.0.0.1:$kport" --topic driftless.dead-letter | awk -F: '{s += $3} END {print s + 0}')
 
 # --- 3. commit -> InSync: Kafka now, then in-process, then raw nix ----------------------------

@@ -90,7 +90,7 @@ public class FleetStore {
                         e.getKey(), d.commit(), ts(d.committedAt()), d.drvPath(), d.path(), ts(Instant.now()));
             }
         });
-        desired.forEach(journal::desired);
+        journal.desired(desired);
     }
 
     public void append(String host, HistoryEntry e) {

@@ -1,6 +1,7 @@
 package dev.driftless.fleet;
 
 import dev.driftless.host.Desired;
+import java.util.Map;
 
 /**
  * Where the controller's durable state is kept beyond its own store. Standalone needs nothing
@@ -12,7 +13,8 @@ public interface StateJournal {
     /** The latest record of a commit. */
     void commit(CommitRecord commit);
 
-    void desired(String host, Desired desired);
+    /** A commit's desired generations, all durable before this returns. */
+    void desired(Map<String, Desired> desired);
 
     /** The latest record of an incident, open or closed. */
     void incident(Incident incident);
@@ -28,7 +30,7 @@ public interface StateJournal {
         public void commit(CommitRecord commit) {}
 
         @Override
-        public void desired(String host, Desired desired) {}
+        public void desired(Map<String, Desired> desired) {}
 
         @Override
         public void incident(Incident incident) {}

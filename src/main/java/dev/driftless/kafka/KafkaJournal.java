@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -22,6 +23,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -62,8 +64,13 @@ public final class KafkaJournal implements StateJournal, AutoCloseable {
     }
 
     @Override
-    public void desired(String host, Desired desired) {
-        send(Topics.STATE_DESIRED, host, StateCodec.encode(new StateCodec.HostDesired(host, desired), host));
+    public void desired(Map<String, Desired> desired) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        desired.forEach((host, d) -> sent.add(producer.send(new ProducerRecord<>(Topics.STATE_DESIRED, host,
+                StateCodec.encode(new StateCodec.HostDesired(host, d), host)))));
+        for (Future<RecordMetadata> s : sent) {
+            await(Topics.STATE_DESIRED, s);
+        }
     }
 
     @Override
@@ -130,8 +137,12 @@ public final class KafkaJournal implements StateJournal, AutoCloseable {
     }
 
     private void send(String topic, String key, byte[] value) {
+        await(topic, producer.send(new ProducerRecord<>(topic, key, value)));
+    }
+
+    private void await(String topic, Future<RecordMetadata> sent) {
         try {
-            producer.send(new ProducerRecord<>(topic, key, value)).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            sent.get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while writing " + topic, e);

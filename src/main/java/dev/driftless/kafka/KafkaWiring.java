@@ -3,6 +3,7 @@ package dev.driftless.kafka;
 import dev.driftless.config.DriftlessConfig;
 import dev.driftless.fleet.HostEvents;
 import dev.driftless.fleet.StateJournal;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -19,6 +20,7 @@ public class KafkaWiring {
 
     private final DriftlessConfig config;
     private final String bootstrap;
+    private ControllerLease lease;
 
     KafkaWiring(DriftlessConfig config, @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092") String bootstrap) {
         this.config = config;
@@ -29,10 +31,25 @@ public class KafkaWiring {
         return "kafka".equals(config.bus());
     }
 
-    /** Before any channel subscribes: a consumer of a topic that does not exist yet would wait for it. */
-    void createTopics(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent start) {
-        if (distributed()) {
-            new TopicSetup(bootstrap, config.kafka()).ensure();
+    /**
+     * Before any channel subscribes, since a consumer of a topic that does not exist yet would
+     * wait for it; and, for a controller, before it reads any state or touches any host, since
+     * only the holder of the controller lease may.
+     */
+    void start(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent start) {
+        if (!distributed()) {
+            return;
+        }
+        new TopicSetup(bootstrap, config.kafka()).ensure();
+        if (config.role().controls()) {
+            lease = new ControllerLease(bootstrap);
+            lease.acquire();
+        }
+    }
+
+    void stop(@Observes ShutdownEvent stop) {
+        if (lease != null) {
+            lease.close(); // leave the group now, so that a standby takes over at once
         }
     }
 

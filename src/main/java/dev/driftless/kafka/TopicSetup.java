@@ -31,7 +31,8 @@ final class TopicSetup {
     void ensure() {
         long timeout = config.startupTimeout().toMillis();
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout))) {
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout,
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout, 30_000)))) {
             Set<String> existing = admin.listTopics().names().get(timeout, TimeUnit.MILLISECONDS);
             List<NewTopic> missing = new ArrayList<>();
             Optional<Short> replicas = config.replicationFactor() > 0 ? Optional.of(config.replicationFactor()) : Optional.empty();
@@ -45,6 +46,9 @@ final class TopicSetup {
                     missing.add(new NewTopic(topic, Optional.of(config.partitions()), replicas)
                             .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
                 }
+            }
+            if (!existing.contains(Topics.CONTROLLER_LEASE)) {
+                missing.add(new NewTopic(Topics.CONTROLLER_LEASE, Optional.of(1), replicas));
             }
             if (missing.isEmpty()) {
                 return;

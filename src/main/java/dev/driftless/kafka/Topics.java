@@ -14,6 +14,9 @@ public final class Topics {
     /** Records that could not be handled, with the reason in their headers. */
     public static final String DEAD_LETTER = "driftless.dead-letter";
 
+    /** One partition, no records: the controller that holds it in its consumer group is the active one. */
+    public static final String CONTROLLER_LEASE = "driftless.controller-lease";
+
     /** Compacted: the latest record per commit. */
     public static final String STATE_COMMITS = "driftless.state.commits";
     /** Compacted: each host's desired generation, keyed by host. */

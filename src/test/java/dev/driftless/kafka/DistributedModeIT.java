@@ -213,6 +213,34 @@ class DistributedModeIT {
 
     @Test
     @Order(6)
+    void aSecondControllerWaitsAsStandbyAndTakesOverWhenTheActiveOneDies() {
+        DriftlessProcess standby = DriftlessProcess.launch(controllerConfig(), "distributed-controller-standby");
+        try {
+            await().atMost(WAIT).until(() -> standby.log().contains("this one is a standby"));
+            String sha = fleet.commit("hosts/web2.nix", "{ motd = \"web2: while a standby waits\"; }\n", "web2: standby waits");
+            awaitInSync(sha, HOSTS);
+            assertFalse(standby.ready(), "the standby is not ready");
+            assertFalse(standby.log().contains("[HostReconciler]"), "the standby touches no host");
+            assertFalse(standby.log().contains("[GitWatcher]"), "the standby does not follow Git");
+
+            controller.kill();
+            standby.awaitReady(WAIT);
+            DriftlessProcess dead = controller;
+            controller = standby;
+            assertFalse(dead.alive());
+            String next = fleet.commit("hosts/web1.nix", "{ motd = \"web1: after the takeover\"; }\n", "web1: after the takeover");
+            awaitInSync(next, HOSTS);
+            assertEquals(1, deployments("web1", next), "web1 is deployed exactly once");
+            assertEquals(1, deployments("web2", sha), "web2's earlier deployment is in the new controller's history, once");
+        } finally {
+            if (controller != standby) {
+                standby.close();
+            }
+        }
+    }
+
+    @Test
+    @Order(7)
     void kafkasOwnConsoleConsumerReadsHostEventsAsCloudEventsKeyedByHost() throws Exception {
         ProcessResult read = broker.tool(Duration.ofSeconds(90), "org.apache.kafka.tools.consumer.ConsoleConsumer",
                 "--bootstrap-server", broker.bootstrapServers(), "--topic", Topics.HOST_EVENTS, "--from-beginning",
@@ -290,9 +318,13 @@ class DistributedModeIT {
     }
 
     private static DriftlessProcess startController() {
+        return DriftlessProcess.start(controllerConfig(), "distributed-controller-" + (++starts));
+    }
+
+    private static Map<String, String> controllerConfig() {
         Map<String, String> config = new LinkedHashMap<>(fleet.config());
         config.putAll(kafka("controller"));
-        return DriftlessProcess.start(config, "distributed-controller-" + (++starts));
+        return config;
     }
 
     private static void startWorker(String name) {

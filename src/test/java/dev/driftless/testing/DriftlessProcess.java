@@ -28,6 +28,13 @@ public final class DriftlessProcess implements AutoCloseable {
     }
 
     public static DriftlessProcess start(Map<String, String> config, String name) {
+        DriftlessProcess app = launch(config, name);
+        app.awaitReady(Duration.ofSeconds(60));
+        return app;
+    }
+
+    /** Starts it without waiting for it to be ready, as for a standby that waits its turn. */
+    public static DriftlessProcess launch(Map<String, String> config, String name) {
         String jar = System.getProperty("driftless.runner.jar", "target/quarkus-app/quarkus-run.jar");
         int port = freePort();
         List<String> command = new ArrayList<>(List.of(javaBin(), "-Dquarkus.http.port=" + port));
@@ -36,9 +43,7 @@ public final class DriftlessProcess implements AutoCloseable {
         try {
             Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve(name + ".log");
             Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-            DriftlessProcess app = new DriftlessProcess(process, port, log);
-            app.awaitReady();
-            return app;
+            return new DriftlessProcess(process, port, log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -56,8 +61,20 @@ public final class DriftlessProcess implements AutoCloseable {
         }
     }
 
-    private void awaitReady() {
-        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+    public boolean ready() {
+        try {
+            return given().baseUri(url()).get("/q/health/ready").statusCode() == 200;
+        } catch (Exception notListening) { // RestAssured throws ConnectException unchecked
+            return false;
+        }
+    }
+
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    public void awaitReady(Duration timeout) {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(200)).until(() -> {
             if (!process.isAlive()) {
                 throw new AssertionError("Driftless exited with " + process.exitValue() + ":\n" + log());
             }
