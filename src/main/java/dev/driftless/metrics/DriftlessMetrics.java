@@ -44,6 +44,9 @@ public class DriftlessMetrics {
             deploymentTimer(result);
         }
         Timer.builder(RESYNC_DURATION).register(registry);
+        for (String topic : List.of("driftless.commits", "driftless.evaluations", "driftless.build-requests", "driftless.build-results")) {
+            registry.counter(DEAD_LETTERS, "topic", topic);
+        }
         recoveryTimer();
         leadTimeTimer();
     }
@@ -101,6 +104,10 @@ public class DriftlessMetrics {
     public void evaluation(String result, Duration took) {
         registry.counter(EVALUATIONS, "result", result).increment();
         Timer.builder(EVALUATION_DURATION).tags("result", result).register(registry).record(took);
+    }
+
+    public void deadLetter(String topic) {
+        registry.counter(DEAD_LETTERS, "topic", topic).increment();
     }
 
     public void build(String result, Duration took) {

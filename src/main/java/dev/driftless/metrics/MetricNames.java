@@ -23,6 +23,8 @@ public final class MetricNames {
     public static final String RESYNC_DURATION = "driftless.resync.duration";
     public static final String GIT_FETCH = "driftless.git.fetch";
     public static final String GIT_FETCH_DURATION = "driftless.git.fetch.duration";
+    /** Distributed mode: records moved to the dead-letter topic, by the topic they came from. */
+    public static final String DEAD_LETTERS = "driftless.dead.letters";
     public static final String GIT_LAST_COMMIT = "driftless.git.last.commit.timestamp";
 
     private MetricNames() {}

@@ -205,6 +205,14 @@ class DistributedModeIT {
                 assertFalse(header(letter, "dead-letter-reason").isBlank(), "the reason is given");
             }
         });
+        List<DriftlessProcess> all = new ArrayList<>(workers.values());
+        all.add(controller);
+        for (String topic : poison.keySet()) {
+            double counted = all.stream().mapToDouble(p -> deadLetterCount(p, topic)).sum();
+            assertTrue(counted >= 1, "driftless_dead_letters_total counts " + topic);
+            assertTrue(all.stream().anyMatch(p -> p.log().contains("a record on " + topic + " is not a Driftless CloudEvent")),
+                    "a log line names " + topic);
+        }
         String sha = fleet.commit("hosts/db1.nix", "{ motd = \"db1: after the poison\"; }\n", "db1: after the poison");
         awaitInSync(sha, HOSTS);
         given().baseUri(controller.url()).get("/q/health/live").then().statusCode(200);
@@ -281,6 +289,12 @@ class DistributedModeIT {
             }
         }
         return byValue;
+    }
+
+    private static double deadLetterCount(DriftlessProcess process, String topic) {
+        String metrics = given().baseUri(process.url()).get("/q/metrics").then().statusCode(200).extract().asString();
+        return metrics.lines().filter(l -> l.startsWith("driftless_dead_letters_total{") && l.contains("topic=\"" + topic + "\""))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
     }
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {
