@@ -56,6 +56,9 @@ class DistributedModeIT {
     /** Goes unreachable, so that its incident stays open across a controller restart. */
     private static final String AWAY = "app2";
 
+    /** In every configuration a test writes, so that no build is already in the store from an earlier run. */
+    private static final String RUN = java.util.UUID.randomUUID().toString();
+
     private static KafkaBroker broker;
     private static FleetFixture fleet;
     private static Path signingKey;
@@ -94,7 +97,7 @@ class DistributedModeIT {
     void aCommitConvergesWithOneControllerAndTwoWorkerProcesses() {
         awaitInSync(fleet.head(), HOSTS);
         Map<String, String> changes = new HashMap<>();
-        HOSTS.forEach(h -> changes.put("hosts/" + h + ".nix", "{ motd = \"" + h + ": second\"; }\n"));
+        HOSTS.forEach(h -> changes.put("hosts/" + h + ".nix", "{ motd = \"" + h + ": second " + RUN + "\"; }\n"));
         String sha = fleet.commit(changes, "every host: second");
 
         awaitInSync(sha, HOSTS);
@@ -113,7 +116,7 @@ class DistributedModeIT {
     @Test
     @Order(2)
     void aWorkerKilledMidBuildLeavesItsJobToTheOtherWorker() {
-        String sha = fleet.commit("hosts/web1.nix", "{ motd = \"web1: slow build\"; extraBuildCommands = \"sleep 8\"; }\n", "web1: slow build");
+        String sha = fleet.commit("hosts/web1.nix", "{ motd = \"web1: slow build " + RUN + "\"; extraBuildCommands = \"sleep 8\"; }\n", "web1: slow build");
         String building = "host web1 commit " + sha.substring(0, 12) + ": building";
         String victim = await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(
                 () -> workers.entrySet().stream().filter(w -> w.getValue().log().contains(building)).map(Map.Entry::getKey).findFirst(),
@@ -138,8 +141,8 @@ class DistributedModeIT {
         int historyBefore = history("web2").size();
 
         String sha = fleet.commit(Map.of(
-                "hosts/web1.nix", "{ motd = \"web1: slow switch\"; extraActivation = \"sleep 4\"; }\n",
-                "hosts/web2.nix", "{ motd = \"web2: third\"; }\n"), "web1 slow switch, web2 third");
+                "hosts/web1.nix", "{ motd = \"web1: slow switch " + RUN + "\"; extraActivation = \"sleep 4\"; }\n",
+                "hosts/web2.nix", "{ motd = \"web2: third " + RUN + "\"; }\n"), "web1 slow switch, web2 third");
         await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
                 given().baseUri(controller.url()).get("/api/v1/hosts/web1").then().body("state", equalTo("Deploying")));
         controller.kill();
@@ -162,7 +165,7 @@ class DistributedModeIT {
     @Order(4)
     void aBrokerRestartDuringARolloutIsRiddenOutAndReadinessFollowsTheBroker() {
         Map<String, String> changes = new HashMap<>();
-        HOSTS.forEach(h -> changes.put("hosts/" + h + ".nix", "{ motd = \"" + h + ": fourth\"; extraBuildCommands = \"sleep 2\"; }\n"));
+        HOSTS.forEach(h -> changes.put("hosts/" + h + ".nix", "{ motd = \"" + h + ": fourth " + RUN + "\"; extraBuildCommands = \"sleep 2\"; }\n"));
         String sha = fleet.commit(changes, "every host: fourth");
         await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(() -> workers.values().stream()
                 .anyMatch(w -> w.log().contains("commit " + sha.substring(0, 12) + ": building")));
@@ -213,7 +216,7 @@ class DistributedModeIT {
             assertTrue(all.stream().anyMatch(p -> p.log().contains("a record on " + topic + " is not a Driftless CloudEvent")),
                     "a log line names " + topic);
         }
-        String sha = fleet.commit("hosts/db1.nix", "{ motd = \"db1: after the poison\"; }\n", "db1: after the poison");
+        String sha = fleet.commit("hosts/db1.nix", "{ motd = \"db1: after the poison " + RUN + "\"; }\n", "db1: after the poison");
         awaitInSync(sha, HOSTS);
         given().baseUri(controller.url()).get("/q/health/live").then().statusCode(200);
         workers.values().forEach(w -> given().baseUri(w.url()).get("/q/health/live").then().statusCode(200));
@@ -225,7 +228,7 @@ class DistributedModeIT {
         DriftlessProcess standby = DriftlessProcess.launch(controllerConfig(), "distributed-controller-standby");
         try {
             await().atMost(WAIT).until(() -> standby.log().contains("this one is a standby"));
-            String sha = fleet.commit("hosts/web2.nix", "{ motd = \"web2: while a standby waits\"; }\n", "web2: standby waits");
+            String sha = fleet.commit("hosts/web2.nix", "{ motd = \"web2: while a standby waits " + RUN + "\"; }\n", "web2: standby waits");
             awaitInSync(sha, HOSTS);
             assertFalse(standby.ready(), "the standby is not ready");
             assertFalse(standby.log().contains("[HostReconciler]"), "the standby touches no host");
@@ -236,7 +239,7 @@ class DistributedModeIT {
             DriftlessProcess dead = controller;
             controller = standby;
             assertFalse(dead.alive());
-            String next = fleet.commit("hosts/web1.nix", "{ motd = \"web1: after the takeover\"; }\n", "web1: after the takeover");
+            String next = fleet.commit("hosts/web1.nix", "{ motd = \"web1: after the takeover " + RUN + "\"; }\n", "web1: after the takeover");
             awaitInSync(next, HOSTS);
             assertEquals(1, deployments("web1", next), "web1 is deployed exactly once");
             assertEquals(1, deployments("web2", sha), "web2's earlier deployment is in the new controller's history, once");
