@@ -2,6 +2,7 @@
 # Starts Driftless standalone (in-process events, embedded H2) against the example fleet:
 # a Git repository made from examples/fleet and three hosts that are directories with their
 # own Nix stores, all under .driftless-example/ (or $DRIFTLESS_EXAMPLE_DIR).
+# Extra arguments go to the JVM, for example -Ddriftless.webhook.generic.secret=s3cret.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -43,4 +44,5 @@ exec java -Dquarkus.http.port="$port" \
   -Ddriftless.hosts.web1.target="local:$work/hosts/web1" \
   -Ddriftless.hosts.web2.target="local:$work/hosts/web2" \
   -Ddriftless.hosts.db1.target="local:$work/hosts/db1" \
+  "$@" \
   -jar target/quarkus-app/quarkus-run.jar

@@ -54,6 +54,31 @@ public interface DriftlessConfig {
         Duration startupTimeout();
     }
 
+    Webhook webhook();
+
+    /** Push webhooks; a provider is on once its secret is set. */
+    interface Webhook {
+        Optional<WebhookSecret> github();
+
+        Optional<WebhookSecret> gitea();
+
+        Optional<WebhookSecret> gitlab();
+
+        Optional<WebhookSecret> generic();
+
+        /** Larger payloads are refused with 413 before their signature is checked. */
+        @WithDefault("1048576")
+        int maxBodyBytes();
+    }
+
+    interface WebhookSecret {
+        /** The shared secret (GitHub, Gitea, generic: the HMAC key; GitLab: the token it sends). */
+        Optional<String> secret();
+
+        /** A file holding the secret, for Kubernetes secrets and the like; read at start. */
+        Optional<String> secretFile();
+    }
+
     Build build();
 
     interface Build {
@@ -101,6 +126,13 @@ public interface DriftlessConfig {
 
         @WithDefault("15s")
         Duration pollInterval();
+
+        /**
+         * Deploy a head that does not contain the deployed commit (a force-push that rewrote or
+         * rewound the branch). Off by default: such a head is refused and reported.
+         */
+        @WithDefault("false")
+        boolean allowForcePush();
     }
 
     interface HostConfig {

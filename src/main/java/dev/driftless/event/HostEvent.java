@@ -19,6 +19,8 @@ public record HostEvent(String specversion, String id, String source, String typ
     public static final String DEPLOYMENT_ROLLED_BACK = PREFIX + "deployment.rolled-back";
     public static final String INCIDENT_OPENED = PREFIX + "incident.opened";
     public static final String INCIDENT_CLOSED = PREFIX + "incident.closed";
+    /** Subject is the branch: a head was not deployed because it rewrote the deployed history. */
+    public static final String COMMIT_REFUSED = PREFIX + "commit.refused";
 
     public static HostEvent of(String type, String host, String commit, Map<String, Object> data) {
         return new HostEvent("1.0", UUID.randomUUID().toString(), "driftless", type, host, Instant.now(), commit, Map.copyOf(data));

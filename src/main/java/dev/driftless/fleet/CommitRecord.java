@@ -17,7 +17,9 @@ public record CommitRecord(String sha, String branch, String message, String aut
         /** Does not evaluate or build; hosts stay on their last good generation. */
         FAILED("failed"),
         /** A newer commit arrived before this one was ready. */
-        SUPERSEDED("superseded");
+        SUPERSEDED("superseded"),
+        /** The branch was force-pushed to a history without the deployed commit; not deployed. */
+        REFUSED("refused");
 
         private final String label;
 
@@ -30,7 +32,7 @@ public record CommitRecord(String sha, String branch, String message, String aut
         }
 
         public boolean finished() {
-            return this == READY || this == FAILED || this == SUPERSEDED;
+            return this == READY || this == FAILED || this == SUPERSEDED || this == REFUSED;
         }
 
         static Status of(String label) {

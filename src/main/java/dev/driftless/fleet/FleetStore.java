@@ -69,6 +69,12 @@ public class FleetStore {
         return query("select * from commits order by observed_at desc, updated_at desc limit 1", this::commitRow).stream().findFirst();
     }
 
+    /** The newest commit that became desired: what the fleet runs, or is being driven to. */
+    public Optional<CommitRecord> lastReady() {
+        return query("select * from commits where status = ? order by updated_at desc limit 1", this::commitRow,
+                CommitRecord.Status.READY.label()).stream().findFirst();
+    }
+
     public List<CommitRecord> commits(int limit) {
         return query("select * from commits order by observed_at desc limit ?", this::commitRow, limit);
     }

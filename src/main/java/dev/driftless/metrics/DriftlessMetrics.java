@@ -24,6 +24,9 @@ public class DriftlessMetrics {
             Duration.ofSeconds(30), Duration.ofMinutes(1), Duration.ofMinutes(5), Duration.ofMinutes(15), Duration.ofMinutes(30),
             Duration.ofHours(1), Duration.ofHours(4), Duration.ofHours(12), Duration.ofDays(1)};
 
+    private static final List<String> WEBHOOK_RESULTS = List.of("accepted", "ignored", "duplicate", "ping", "unauthorized",
+            "malformed", "too_large", "disabled");
+
     private final MeterRegistry registry;
     private final AtomicLong lastCommitEpoch = new AtomicLong();
 
@@ -47,6 +50,12 @@ public class DriftlessMetrics {
         for (String topic : List.of("driftless.commits", "driftless.evaluations", "driftless.build-requests", "driftless.build-results")) {
             registry.counter(DEAD_LETTERS, "topic", topic);
         }
+        for (String provider : List.of("github", "gitea", "gitlab", "generic")) {
+            for (String result : WEBHOOK_RESULTS) {
+                registry.counter(WEBHOOK_REQUESTS, "provider", provider, "result", result);
+            }
+        }
+        registry.counter(GIT_FORCE_PUSH_REFUSED);
         recoveryTimer();
         leadTimeTimer();
     }
@@ -104,6 +113,14 @@ public class DriftlessMetrics {
     public void evaluation(String result, Duration took) {
         registry.counter(EVALUATIONS, "result", result).increment();
         Timer.builder(EVALUATION_DURATION).tags("result", result).register(registry).record(took);
+    }
+
+    public void forcePushRefused() {
+        registry.counter(GIT_FORCE_PUSH_REFUSED).increment();
+    }
+
+    public void webhook(String provider, String result) {
+        registry.counter(WEBHOOK_REQUESTS, "provider", provider, "result", result).increment();
     }
 
     public void deadLetter(String topic) {

@@ -23,8 +23,10 @@ public final class MetricNames {
     public static final String RESYNC_DURATION = "driftless.resync.duration";
     public static final String GIT_FETCH = "driftless.git.fetch";
     public static final String GIT_FETCH_DURATION = "driftless.git.fetch.duration";
+    public static final String WEBHOOK_REQUESTS = "driftless.webhook.requests";
     /** Distributed mode: records moved to the dead-letter topic, by the topic they came from. */
     public static final String DEAD_LETTERS = "driftless.dead.letters";
+    public static final String GIT_FORCE_PUSH_REFUSED = "driftless.git.force.push.refused";
     public static final String GIT_LAST_COMMIT = "driftless.git.last.commit.timestamp";
 
     private MetricNames() {}

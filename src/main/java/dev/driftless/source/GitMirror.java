@@ -9,6 +9,9 @@ public interface GitMirror {
     /** True when the mirror holds {@code sha}; a worker fetches before it evaluates a commit it lacks. */
     boolean contains(String sha);
 
+    /** True when {@code ancestor} is {@code head} or in its history; false when either is unknown. */
+    boolean contains(String ancestor, String head);
+
     /** A flake reference that evaluates exactly {@code sha}, never a working tree that may have moved on. */
     String flakeRef(String sha);
 

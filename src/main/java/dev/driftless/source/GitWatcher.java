@@ -3,12 +3,19 @@ package dev.driftless.source;
 import dev.driftless.config.DriftlessConfig;
 import dev.driftless.event.Channels;
 import dev.driftless.event.CommitObserved;
+import dev.driftless.event.HostEvent;
+import dev.driftless.fleet.CommitRecord;
 import dev.driftless.fleet.FleetStore;
+import dev.driftless.fleet.HostEvents;
 import dev.driftless.metrics.DriftlessMetrics;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
@@ -29,19 +36,32 @@ public class GitWatcher {
     private final DriftlessMetrics metrics;
     private final Emitter<CommitObserved> commits;
     private final String branch;
+    private final boolean allowForcePush;
+    private final HostEvents events;
     private final boolean controls;
     private volatile boolean fetched;
     private volatile String lastEmitted;
     private volatile String lastError;
 
-    GitWatcher(GitMirror mirror, FleetStore store, DriftlessMetrics metrics, DriftlessConfig config,
+    GitWatcher(GitMirror mirror, FleetStore store, DriftlessMetrics metrics, DriftlessConfig config, HostEvents events,
             @Channel(Channels.COMMITS_OUT) Emitter<CommitObserved> commits) {
         this.mirror = mirror;
         this.store = store;
         this.metrics = metrics;
         this.commits = commits;
         this.branch = config.git().branch();
+        this.allowForcePush = config.git().allowForcePush();
+        this.events = events;
         this.controls = config.role().controls();
+    }
+
+    /** The first fetch, as soon as messaging is wired; the scheduler skips polls until the application runs. */
+    void onStart(@Observes StartupEvent start) {
+        if (controls) {
+            Thread first = new Thread(this::fetchNow, "git-first-fetch");
+            first.setDaemon(true);
+            first.start();
+        }
     }
 
     // Not before the application runs: the emitter is wired only once messaging has started.
@@ -77,8 +97,16 @@ public class GitWatcher {
         if (!head.sha().equals(lastEmitted) && needsRollout(head.sha())) {
             CommitObserved event = new CommitObserved(head.sha(), branch, head.message(), head.author(), head.committedAt(), Instant.now());
             store.recordObserved(event);
-            LOG.infof("commit %s on %s observed: %s", shortSha(head.sha()), branch, head.message());
-            commits.send(event);
+            Optional<String> refused = rewrittenHistory(head.sha());
+            if (refused.isPresent()) {
+                store.setStatus(head.sha(), CommitRecord.Status.REFUSED, refused.get(), List.of());
+                metrics.forcePushRefused();
+                LOG.errorf("commit %s on %s refused: %s", shortSha(head.sha()), branch, refused.get());
+                events.publish(HostEvent.of(HostEvent.COMMIT_REFUSED, branch, head.sha(), Map.of("reason", refused.get())));
+            } else {
+                LOG.infof("commit %s on %s observed: %s", shortSha(head.sha()), branch, head.message());
+                commits.send(event);
+            }
         }
         lastEmitted = head.sha();
         return Optional.of(head.sha());
@@ -87,6 +115,21 @@ public class GitWatcher {
     /** True once the repository has been fetched successfully at least once. */
     public boolean fetched() {
         return fetched || !controls;
+    }
+
+    /**
+     * Why a head must not be deployed: the branch was force-pushed to a history that does not
+     * contain the commit the fleet was last given, which rewinds or rewrites what runs.
+     */
+    private Optional<String> rewrittenHistory(String head) {
+        if (allowForcePush) {
+            return Optional.empty();
+        }
+        return store.lastReady().map(CommitRecord::sha)
+                .filter(deployed -> !deployed.equals(head) && !mirror.contains(deployed, head))
+                .map(deployed -> "the branch no longer contains the deployed commit " + shortSha(deployed)
+                        + " (a force-push); every host stays on it. Push a commit on top of it, or set "
+                        + "driftless.git.allow-force-push=true to deploy rewritten history.");
     }
 
     private boolean needsRollout(String sha) {

@@ -98,6 +98,15 @@ public class JGitMirror implements GitMirror {
     }
 
     @Override
+    public synchronized boolean contains(String ancestor, String head) {
+        try (Git git = Git.open(dir.toFile()); RevWalk walk = new RevWalk(git.getRepository())) {
+            return walk.isMergedInto(walk.parseCommit(ObjectId.fromString(ancestor)), walk.parseCommit(ObjectId.fromString(head)));
+        } catch (IOException | IllegalArgumentException e) {
+            return false; // a deployed commit gone from the mirror is not in the new history either
+        }
+    }
+
+    @Override
     public String flakeRef(String sha) {
         // Nix 2.8 fetches the named ref before it looks for the rev, so both are given.
         return "git+file://" + dir + "?ref=refs/heads/" + branch + "&rev=" + sha;

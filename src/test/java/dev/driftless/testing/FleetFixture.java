@@ -111,6 +111,11 @@ public final class FleetFixture implements AutoCloseable {
                 """, root.toString(), path);
     }
 
+    /** Force-pushes the branch back by {@code commits}, as {@code git push --force} of an older head would. */
+    public String rewind(int commits) {
+        return sh(repo(), "git reset -q --hard HEAD~" + commits + " && git rev-parse HEAD");
+    }
+
     public String head() {
         return sh(repo(), "git rev-parse HEAD");
     }
