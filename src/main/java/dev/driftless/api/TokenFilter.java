@@ -1,5 +1,6 @@
 package dev.driftless.api;
 
+import dev.driftless.config.DriftlessConfig;
 import jakarta.ws.rs.HttpMethod;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
@@ -13,14 +14,18 @@ public class TokenFilter {
 
     private final ApiToken token;
 
-    TokenFilter(ApiToken token) {
+    private final boolean protectReads;
+
+    TokenFilter(ApiToken token, DriftlessConfig config) {
         this.token = token;
+        this.protectReads = config.api().protectReads();
     }
 
     @ServerRequestFilter
     public Response check(ContainerRequestContext request) {
         String method = request.getMethod();
-        if (method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD) || method.equals(HttpMethod.OPTIONS)) {
+        boolean read = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD) || method.equals(HttpMethod.OPTIONS);
+        if (read && !protectReads) {
             return null;
         }
         String path = request.getUriInfo().getPath();

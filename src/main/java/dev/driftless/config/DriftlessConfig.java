@@ -133,6 +133,17 @@ public interface DriftlessConfig {
          */
         @WithDefault("false")
         boolean allowForcePush();
+
+        /** Deploy only heads signed by these keys; off while neither file is set. */
+        Verify verify();
+    }
+
+    interface Verify {
+        /** SSH signing keys, in git's allowed-signers format ({@code <principal> <key-type> <key>} per line). */
+        Optional<String> allowedSignersFile();
+
+        /** OpenPGP public keys, ASCII-armored, as {@code gpg --export --armor} writes them. */
+        Optional<String> openpgpKeysFile();
     }
 
     interface HostConfig {
@@ -197,6 +208,10 @@ public interface DriftlessConfig {
          * {@code <data-dir>/api-token} on first start.
          */
         Optional<String> token();
+
+        /** Ask the token for reads under {@code /api/v1} too; health and metrics stay open for probes and scrapers. */
+        @WithDefault("false")
+        boolean protectReads();
     }
 
     interface Nix {

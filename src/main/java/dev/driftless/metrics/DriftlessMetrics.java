@@ -55,7 +55,8 @@ public class DriftlessMetrics {
                 registry.counter(WEBHOOK_REQUESTS, "provider", provider, "result", result);
             }
         }
-        registry.counter(GIT_FORCE_PUSH_REFUSED);
+        registry.counter(GIT_COMMITS_REFUSED, "reason", "force-push");
+        registry.counter(GIT_COMMITS_REFUSED, "reason", "unverified");
         recoveryTimer();
         leadTimeTimer();
     }
@@ -115,8 +116,8 @@ public class DriftlessMetrics {
         Timer.builder(EVALUATION_DURATION).tags("result", result).register(registry).record(took);
     }
 
-    public void forcePushRefused() {
-        registry.counter(GIT_FORCE_PUSH_REFUSED).increment();
+    public void commitRefused(String reason) {
+        registry.counter(GIT_COMMITS_REFUSED, "reason", reason).increment();
     }
 
     public void webhook(String provider, String result) {

@@ -26,7 +26,8 @@ public final class MetricNames {
     public static final String WEBHOOK_REQUESTS = "driftless.webhook.requests";
     /** Distributed mode: records moved to the dead-letter topic, by the topic they came from. */
     public static final String DEAD_LETTERS = "driftless.dead.letters";
-    public static final String GIT_FORCE_PUSH_REFUSED = "driftless.git.force.push.refused";
+    /** Heads not deployed, by {@code reason}: {@code force-push} or {@code unverified}. */
+    public static final String GIT_COMMITS_REFUSED = "driftless.git.commits.refused";
     public static final String GIT_LAST_COMMIT = "driftless.git.last.commit.timestamp";
 
     private MetricNames() {}

@@ -12,6 +12,9 @@ public interface GitMirror {
     /** True when {@code ancestor} is {@code head} or in its history; false when either is unknown. */
     boolean contains(String ancestor, String head);
 
+    /** The bare repository on disk, for tools that read it directly. */
+    java.nio.file.Path directory();
+
     /** A flake reference that evaluates exactly {@code sha}, never a working tree that may have moved on. */
     String flakeRef(String sha);
 

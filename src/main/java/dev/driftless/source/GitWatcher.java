@@ -38,12 +38,13 @@ public class GitWatcher {
     private final String branch;
     private final boolean allowForcePush;
     private final HostEvents events;
+    private final CommitVerifier verifier;
     private final boolean controls;
     private volatile boolean fetched;
     private volatile String lastEmitted;
     private volatile String lastError;
 
-    GitWatcher(GitMirror mirror, FleetStore store, DriftlessMetrics metrics, DriftlessConfig config, HostEvents events,
+    GitWatcher(GitMirror mirror, FleetStore store, DriftlessMetrics metrics, DriftlessConfig config, HostEvents events, CommitVerifier verifier,
             @Channel(Channels.COMMITS_OUT) Emitter<CommitObserved> commits) {
         this.mirror = mirror;
         this.store = store;
@@ -52,6 +53,7 @@ public class GitWatcher {
         this.branch = config.git().branch();
         this.allowForcePush = config.git().allowForcePush();
         this.events = events;
+        this.verifier = verifier;
         this.controls = config.role().controls();
     }
 
@@ -97,10 +99,11 @@ public class GitWatcher {
         if (!head.sha().equals(lastEmitted) && needsRollout(head.sha())) {
             CommitObserved event = new CommitObserved(head.sha(), branch, head.message(), head.author(), head.committedAt(), Instant.now());
             store.recordObserved(event);
-            Optional<String> refused = rewrittenHistory(head.sha());
+            Optional<String> forced = rewrittenHistory(head.sha());
+            Optional<String> refused = forced.or(() -> verifier.refusal(head.sha()));
             if (refused.isPresent()) {
                 store.setStatus(head.sha(), CommitRecord.Status.REFUSED, refused.get(), List.of());
-                metrics.forcePushRefused();
+                metrics.commitRefused(forced.isPresent() ? "force-push" : "unverified");
                 LOG.errorf("commit %s on %s refused: %s", shortSha(head.sha()), branch, refused.get());
                 events.publish(HostEvent.of(HostEvent.COMMIT_REFUSED, branch, head.sha(), Map.of("reason", refused.get())));
             } else {

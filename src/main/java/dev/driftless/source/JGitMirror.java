@@ -107,6 +107,11 @@ public class JGitMirror implements GitMirror {
     }
 
     @Override
+    public Path directory() {
+        return dir;
+    }
+
+    @Override
     public String flakeRef(String sha) {
         // Nix 2.8 fetches the named ref before it looks for the rev, so both are given.
         return "git+file://" + dir + "?ref=refs/heads/" + branch + "&rev=" + sha;

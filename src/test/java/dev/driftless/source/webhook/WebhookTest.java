@@ -134,7 +134,7 @@ class WebhookTest {
         post("generic", payload("generic", deployed, "main"), generic(SECRETS("generic"))).then().statusCode(202);
         awaitInSync("web1", deployed);
         String web1 = fleet.currentSystem("web1");
-        double refusedBefore = metric("driftless_git_force_push_refused_total");
+        double refusedBefore = metric("driftless_git_commits_refused_total{reason=\"force-push\"}");
 
         fleet.rewind(2); // git push --force of a head two commits back, then new work on that old base
         fleet.commit("hosts/db1.nix", "{ motd = \"db1: on the old base " + UUID.randomUUID() + "\"; }\n", "db1: old base");
@@ -143,7 +143,7 @@ class WebhookTest {
         await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/commits").then()
                 .body("find { it.sha == '" + sha + "' }.status", equalTo("refused"))
                 .body("find { it.sha == '" + sha + "' }.error", org.hamcrest.Matchers.containsString(deployed.substring(0, 12))));
-        assertEquals(refusedBefore + 1, metric("driftless_git_force_push_refused_total"), "the refusal is counted");
+        assertEquals(refusedBefore + 1, metric("driftless_git_commits_refused_total{reason=\"force-push\"}"), "the refusal is counted");
         pause();
         given().get("/api/v1/hosts/web1").then().body("desired.commit", equalTo(deployed)).body("state", equalTo("InSync"));
         assertEquals(web1, fleet.currentSystem("web1"), "web1 still runs the deployed generation");
