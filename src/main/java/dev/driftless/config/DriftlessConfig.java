@@ -134,6 +134,13 @@ public interface DriftlessConfig {
         @WithDefault("false")
         boolean allowForcePush();
 
+        /** For https:// remotes: a file holding an access token, read at each fetch so that it can rotate. */
+        Optional<String> tokenFile();
+
+        /** The user name sent with the token; GitHub and Gitea take any, GitLab wants {@code oauth2} for OAuth tokens. */
+        @WithDefault("x-access-token")
+        String username();
+
         /** Deploy only heads signed by these keys; off while neither file is set. */
         Verify verify();
     }

@@ -17,6 +17,7 @@ import org.eclipse.jgit.revwalk.RevWalk;
 import java.util.List;
 import org.eclipse.jgit.api.TransportConfigCallback;
 import org.eclipse.jgit.transport.RefSpec;
+import org.eclipse.jgit.transport.UsernamePasswordCredentialsProvider;
 import org.eclipse.jgit.transport.SshTransport;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactory;
 import org.eclipse.jgit.transport.sshd.SshdSessionFactoryBuilder;
@@ -31,11 +32,23 @@ public class JGitMirror implements GitMirror {
     private final Path dir;
     private final TransportConfigCallback ssh;
 
+    /** An access token for https:// remotes, read from its file at each fetch. */
+    public record HttpToken(String username, Path file) {}
+
+    private HttpToken token;
+
     @Inject
     JGitMirror(DriftlessConfig config) {
         this(config.git().url(), config.git().branch(), Path.of(config.dataDir(), "git", "mirror.git"),
                 Path.of(config.ssh().knownHostsFile().orElse(Path.of(config.dataDir(), "ssh", "known_hosts").toString())),
                 config.ssh().privateKeyFile().map(Path::of).orElse(null));
+        this.token = config.git().tokenFile().map(f -> new HttpToken(config.git().username(), Path.of(f))).orElse(null);
+    }
+
+    /** With a token for https:// remotes. */
+    public JGitMirror(String url, String branch, Path dir, HttpToken token) {
+        this(url, branch, dir, dir.resolveSibling("known_hosts"), null);
+        this.token = token;
     }
 
     /**
@@ -64,8 +77,11 @@ public class JGitMirror implements GitMirror {
     @Override
     public synchronized Head fetch() throws GitFetchFailed {
         String ref = "refs/heads/" + branch;
+        String secret = null;
         try (Git git = open()) {
+            secret = readToken();
             git.fetch().setRemote("origin").setTransportConfigCallback(ssh)
+                    .setCredentialsProvider(secret == null ? null : new UsernamePasswordCredentialsProvider(token.username(), secret))
                     .setRefSpecs(new RefSpec("+" + ref + ":" + ref))
                     .setForceUpdate(true)
                     .call();
@@ -81,6 +97,13 @@ public class JGitMirror implements GitMirror {
             }
         } catch (GitAPIException | IOException | RuntimeException e) {
             String why = String.valueOf(e.getMessage()).replace(url, redacted());
+            if (secret != null) {
+                why = why.replace(secret, "***");
+            }
+            if (why.contains("not authorized") || why.contains("no CredentialsProvider")) {
+                why += token == null ? "; set driftless.git.token-file to a file holding an access token"
+                        : "; check the token in " + token.file() + " and that it may read the repository";
+            }
             throw new GitFetchFailed("cannot fetch " + branch + " from " + redacted() + ": " + why, null);
         }
     }
@@ -130,6 +153,18 @@ public class JGitMirror implements GitMirror {
             throw new IOException("driftless.git.url is not a Git URL: " + redacted(), e);
         }
         return git;
+    }
+
+    private String readToken() throws IOException {
+        if (token == null) {
+            return null;
+        }
+        try {
+            String value = Files.readString(token.file()).strip();
+            return value.isEmpty() ? null : value;
+        } catch (IOException e) {
+            throw new IOException("cannot read driftless.git.token-file " + token.file() + " (" + e.getClass().getSimpleName() + ")", e);
+        }
     }
 
     /** The URL without any user:password part, safe for logs and errors. */
