@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -36,8 +35,8 @@ public final class DriftlessProcess implements AutoCloseable {
     /** Starts it without waiting for it to be ready, as for a standby that waits its turn. */
     public static DriftlessProcess launch(Map<String, String> config, String name) {
         String jar = System.getProperty("driftless.runner.jar", "target/quarkus-app/quarkus-run.jar");
-        int port = freePort();
-        List<String> command = new ArrayList<>(List.of(javaBin(), "-Dquarkus.http.port=" + port));
+        int port = ChildJvm.freePort();
+        List<String> command = new ArrayList<>(List.of(ChildJvm.javaBin(), "-Dquarkus.http.port=" + port));
         config.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar));
         try {
@@ -109,15 +108,4 @@ public final class DriftlessProcess implements AutoCloseable {
         }
     }
 
-    private static String javaBin() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

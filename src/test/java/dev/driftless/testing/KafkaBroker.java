@@ -8,7 +8,6 @@ import dev.driftless.exec.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +43,7 @@ public final class KafkaBroker implements AutoCloseable {
         try {
             String classpath = Files.readString(classpathFile).trim();
             Path dir = Files.createDirectories(Path.of("target", "kafka", name + "-" + UUID.randomUUID().toString().substring(0, 8)));
-            KafkaBroker broker = new KafkaBroker(dir.toAbsolutePath(), classpath, freePort(), freePort());
+            KafkaBroker broker = new KafkaBroker(dir.toAbsolutePath(), classpath, ChildJvm.freePort(), ChildJvm.freePort());
             broker.format();
             broker.launch();
             return broker;
@@ -85,7 +84,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Runs one of Kafka's own command-line tools, such as {@code kafka.tools.ConsoleConsumer}, to completion. */
     public ProcessResult tool(Duration timeout, String mainClass, String... args) {
-        List<String> command = new ArrayList<>(List.of(javaBin(), "-cp", classpath,
+        List<String> command = new ArrayList<>(List.of(ChildJvm.javaBin(), "-cp", classpath,
                 "-Dlog4j2.configurationFile=" + log4j(), mainClass));
         command.addAll(List.of(args));
         return ProcessRunner.run(command, Map.of(), timeout, dir);
@@ -132,7 +131,7 @@ public final class KafkaBroker implements AutoCloseable {
 
     private void launch() {
         try {
-            process = new ProcessBuilder(javaBin(), "-Xmx512m", "-cp", classpath, "-Dlog4j2.configurationFile=" + log4j(),
+            process = new ProcessBuilder(ChildJvm.javaBin(), "-Xmx512m", "-cp", classpath, "-Dlog4j2.configurationFile=" + log4j(),
                     "kafka.Kafka", dir.resolve("server.properties").toString())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile()))
@@ -157,15 +156,4 @@ public final class KafkaBroker implements AutoCloseable {
         return dir.resolve("log4j2.properties").toString();
     }
 
-    private static String javaBin() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 }

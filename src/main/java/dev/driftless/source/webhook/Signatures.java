@@ -30,6 +30,11 @@ final class Signatures {
         return constantTimeEquals(hmacSha256Hex(secret, body), given.trim().toLowerCase(java.util.Locale.ROOT));
     }
 
+    /** The same for {@code sha256=<hex>}, as GitHub and the generic receiver send it. */
+    static boolean prefixedHmacMatches(String secret, byte[] body, String given) {
+        return given != null && given.startsWith("sha256=") && hmacMatches(secret, body, given.substring(7));
+    }
+
     static boolean constantTimeEquals(String expected, String given) {
         if (given == null) {
             return false;

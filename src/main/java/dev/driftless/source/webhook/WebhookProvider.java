@@ -16,8 +16,7 @@ enum WebhookProvider {
     GITHUB("github") {
         @Override
         boolean verify(UnaryOperator<String> headers, byte[] body, String secret) {
-            String given = headers.apply("X-Hub-Signature-256");
-            return given != null && given.startsWith("sha256=") && Signatures.hmacMatches(secret, body, given.substring(7));
+            return Signatures.prefixedHmacMatches(secret, body, headers.apply("X-Hub-Signature-256"));
         }
 
         @Override
@@ -64,8 +63,7 @@ enum WebhookProvider {
     GENERIC("generic") {
         @Override
         boolean verify(UnaryOperator<String> headers, byte[] body, String secret) {
-            String given = headers.apply("X-Driftless-Signature");
-            return given != null && given.startsWith("sha256=") && Signatures.hmacMatches(secret, body, given.substring(7));
+            return Signatures.prefixedHmacMatches(secret, body, headers.apply("X-Driftless-Signature"));
         }
 
         @Override
