@@ -66,8 +66,10 @@ public class GitWatcher {
         }
     }
 
-    // Not before the application runs: the emitter is wired only once messaging has started.
-    @Scheduled(every = "${driftless.git.poll-interval:15s}", delayed = "0s", concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
+    // The first poll comes one interval after the first fetch, and never before the application
+    // runs: the emitter is wired only once messaging has started.
+    @Scheduled(every = "${driftless.git.poll-interval:15s}", delayed = "${driftless.git.poll-interval:15s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void poll() {
         if (controls) { // workers fetch when a commit they are asked to evaluate is missing

@@ -104,9 +104,11 @@ class StandaloneConvergenceTest {
     void commitThatDoesNotBuildDeploysNothingAtAll() {
         Map<String, Integer> before = generations();
         Map<String, String> pathsBefore = currentSystems();
-        fleet.commit("hosts/db1.nix", "{ motd = \"db1: bigger buffers\"; services = [ \"postgresql\" ]; }\n", "db1: tune");
-        String broken = fleet.commit("hosts/web1.nix",
-                "{ motd = \"web1\"; extraBuildCommands = \"echo 'certificate bundle missing' >&2; exit 3\"; }\n", "web1: broken build");
+        // One commit, so that no poll can see the db1 change alone.
+        String broken = fleet.commit(Map.of(
+                "hosts/db1.nix", "{ motd = \"db1: bigger buffers\"; services = [ \"postgresql\" ]; }\n",
+                "hosts/web1.nix", "{ motd = \"web1\"; extraBuildCommands = \"echo 'certificate bundle missing' >&2; exit 3\"; }\n"),
+                "db1: tune; web1: broken build");
 
         awaitCommit(broken, "failed");
         given().get("/api/v1/commits").then().body("find { it.sha == '" + broken + "' }.error", containsString("certificate bundle missing"));

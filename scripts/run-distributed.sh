@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Distributed mode on one machine, to try it: a Kafka broker (KRaft, from Maven Central), two
+# worker processes and one controller, all on the example fleet of scripts/run-example.sh
+# (under .driftless-distributed/, or $DRIFTLESS_EXAMPLE_DIR). Ctrl-C stops everything.
+# Extra arguments go to the controller's JVM.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl ca-certificates
+work=${DRIFTLESS_EXAMPLE_DIR:-$top/.driftless-distributed}
+port=${DRIFTLESS_PORT:-8080}; kport=${DRIFTLESS_KAFKA_PORT:-9092}
+mkdir -p "$work/hosts/web1" "$work/hosts/web2" "$work/hosts/db1" "$work/logs"
+if [ ! -d "$work/fleet/.git" ]; then
+  cp -r examples/fleet "$work/fleet"
+  git -C "$work/fleet" init -q -b main
+  git -C "$work/fleet" add -A
+  git -C "$work/fleet" -c user.name="Driftless example" -c user.email=example@driftless.invalid \
+    commit -q -m "example fleet: web1, web2, db1"
+fi
+if [ ! -f target/quarkus-app/quarkus-run.jar ] || [ -n "$(find src pom.xml -newer target/quarkus-app/quarkus-run.jar -print -quit)" ]; then
+  echo "building Driftless (the first build downloads dependencies)..." >&2
+  ./mvnw -B -q -ntp package -DskipTests
+fi
+[ -s target/kafka-broker.classpath ] || ./mvnw -B -q -ntp generate-test-resources
+# Workers and controller share one signing key, so that hosts accept what any worker built.
+[ -f "$work/signing-key.sec" ] || NIX_CONFIG="experimental-features = nix-command" \
+  nix key generate-secret --key-name driftless-example-1 > "$work/signing-key.sec"
+
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
+scripts/kafka-broker.sh "$kport" "$work/kafka" > "$work/logs/kafka.log" 2>&1 & pids+=($!)
+until (exec 3<>"/dev/tcp/127.0.0.1/$kport") 2>/dev/null; do sleep 0.2; done
+common=(-Dquarkus.profile=kafka "-Dkafka.bootstrap.servers=127.0.0.1:$kport" "-Ddriftless.git.url=file://$work/fleet"
+  -Ddriftless.git.branch=main "-Ddriftless.nix.options=sandbox = false,substituters ="
+  "-Ddriftless.nix.signing-key-file=$work/signing-key.sec")
+for w in 1 2; do
+  java -Dquarkus.http.port=$((port + w)) "${common[@]}" -Ddriftless.role=worker -Ddriftless.data-dir="$work/worker$w" \
+    -jar target/quarkus-app/quarkus-run.jar > "$work/logs/worker$w.log" 2>&1 & pids+=($!)
+done
+cat >&2 <<EOT
+
+Kafka on 127.0.0.1:$kport, workers on :$((port + 1)) and :$((port + 2)) (logs in $work/logs),
+and the controller on http://localhost:$port in the foreground:
+  curl -s localhost:$port/api/v1/hosts
+  cd $work/fleet && \$EDITOR hosts/web1.nix && git commit -am "web1: change"
+  grep built $work/logs/worker*.log          # which worker built what
+
+EOT
+java -Dquarkus.http.port="$port" "${common[@]}" -Ddriftless.role=controller -Ddriftless.data-dir="$work/controller" \
+  -Ddriftless.git.poll-interval="${DRIFTLESS_POLL:-5s}" \
+  -Ddriftless.hosts.web1.target="local:$work/hosts/web1" \
+  -Ddriftless.hosts.web2.target="local:$work/hosts/web2" \
+  -Ddriftless.hosts.db1.target="local:$work/hosts/db1" \
+  "$@" -jar target/quarkus-app/quarkus-run.jar & pids+=($!)
+wait "${pids[-1]}"
