@@ -53,6 +53,13 @@ public class FleetStore {
         return added;
     }
 
+    /** An earlier commit is the branch head again: it is observed anew and rolled out like a new one. */
+    public void reobserve(String sha, Instant at) {
+        update("update commits set status = ?, error = null, observed_at = ?, updated_at = ? where sha = ?",
+                CommitRecord.Status.OBSERVED.label(), ts(at), ts(Instant.now()), sha);
+        commit(sha).ifPresent(journal::commit);
+    }
+
     public void setStatus(String sha, CommitRecord.Status status, String error, List<String> changedHosts) {
         update("update commits set status = ?, error = ?, changed_hosts = coalesce(?, changed_hosts), updated_at = ? where sha = ?",
                 status.label(), truncate(error, 8000), changedHosts == null ? null : String.join(",", changedHosts),
@@ -69,10 +76,13 @@ public class FleetStore {
         return query("select * from commits order by observed_at desc, updated_at desc limit 1", this::commitRow).stream().findFirst();
     }
 
-    /** The newest commit that became desired: what the fleet runs, or is being driven to. */
-    public Optional<CommitRecord> lastReady() {
-        return query("select * from commits where status = ? order by updated_at desc limit 1", this::commitRow,
-                CommitRecord.Status.READY.label()).stream().findFirst();
+    /**
+     * The commit the fleet was last given: a promotion makes it every host's desired commit, so
+     * any host's row names it.
+     */
+    public Optional<String> deployedCommit() {
+        return query("select commit_sha from host_desired order by updated_at desc limit 1", rs -> rs.getString("commit_sha"))
+                .stream().findFirst();
     }
 
     public List<CommitRecord> commits(int limit) {

@@ -98,20 +98,8 @@ public class GitWatcher {
             lastError = null;
         }
         fetched = true;
-        if (!head.sha().equals(lastEmitted) && needsRollout(head.sha())) {
-            CommitObserved event = new CommitObserved(head.sha(), branch, head.message(), head.author(), head.committedAt(), Instant.now());
-            store.recordObserved(event);
-            Optional<String> forced = rewrittenHistory(head.sha());
-            Optional<String> refused = forced.or(() -> verifier.refusal(head.sha()));
-            if (refused.isPresent()) {
-                store.setStatus(head.sha(), CommitRecord.Status.REFUSED, refused.get(), List.of());
-                metrics.commitRefused(forced.isPresent() ? "force-push" : "unverified");
-                LOG.errorf("commit %s on %s refused: %s", shortSha(head.sha()), branch, refused.get());
-                events.publish(HostEvent.of(HostEvent.COMMIT_REFUSED, branch, head.sha(), Map.of("reason", refused.get())));
-            } else {
-                LOG.infof("commit %s on %s observed: %s", shortSha(head.sha()), branch, head.message());
-                commits.send(event);
-            }
+        if (!head.sha().equals(lastEmitted)) {
+            consider(head);
         }
         lastEmitted = head.sha();
         return Optional.of(head.sha());
@@ -130,15 +118,45 @@ public class GitWatcher {
         if (allowForcePush) {
             return Optional.empty();
         }
-        return store.lastReady().map(CommitRecord::sha)
+        return store.deployedCommit()
                 .filter(deployed -> !deployed.equals(head) && !mirror.contains(deployed, head))
                 .map(deployed -> "the branch no longer contains the deployed commit " + shortSha(deployed)
                         + " (a force-push); every host stays on it. Push a commit on top of it, or set "
                         + "driftless.git.allow-force-push=true to deploy rewritten history.");
     }
 
-    private boolean needsRollout(String sha) {
-        return store.commit(sha).map(c -> !c.status().finished()).orElse(true);
+    /**
+     * What a new branch head means: nothing (the fleet is already given it, or it failed), a
+     * refusal (rewritten history or no trusted signature), or a rollout, also of an earlier
+     * commit that is the head again.
+     */
+    private void consider(GitMirror.Head head) {
+        String sha = head.sha();
+        Optional<CommitRecord> known = store.commit(sha);
+        boolean given = store.deployedCommit().map(sha::equals).orElse(false);
+        if (given || known.map(c -> c.status() == CommitRecord.Status.FAILED).orElse(false)) {
+            return;
+        }
+        CommitObserved event = new CommitObserved(sha, branch, head.message(), head.author(), head.committedAt(), Instant.now());
+        Optional<String> forced = rewrittenHistory(sha);
+        Optional<String> refused = forced.or(() -> verifier.refusal(sha));
+        if (refused.isPresent()) {
+            if (known.isEmpty()) {
+                store.recordObserved(event);
+                store.setStatus(sha, CommitRecord.Status.REFUSED, refused.get(), List.of());
+            }
+            metrics.commitRefused(forced.isPresent() ? "force-push" : "unverified");
+            LOG.errorf("commit %s on %s refused: %s", shortSha(sha), branch, refused.get());
+            events.publish(HostEvent.of(HostEvent.COMMIT_REFUSED, branch, sha, Map.of("reason", refused.get())));
+            return;
+        }
+        if (known.isEmpty()) {
+            store.recordObserved(event);
+        } else if (known.get().status().finished()) {
+            store.reobserve(sha, event.observedAt()); // an earlier commit is the head again: roll it out again
+        }
+        LOG.infof("commit %s on %s observed: %s", shortSha(sha), branch, head.message());
+        commits.send(event);
     }
 
     static String shortSha(String sha) {

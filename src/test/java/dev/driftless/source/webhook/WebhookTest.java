@@ -136,14 +136,18 @@ class WebhookTest {
         String web1 = fleet.currentSystem("web1");
         double refusedBefore = metric("driftless_git_commits_refused_total{reason=\"force-push\"}");
 
-        fleet.rewind(2); // git push --force of a head two commits back, then new work on that old base
+        String earlier = fleet.rewind(1); // git push --force of the commit before, which the fleet ran once
+        post("generic", payload("generic", earlier, "main"), generic(SECRETS("generic"))).then().statusCode(202);
+        await().atMost(WAIT).until(() -> metric("driftless_git_commits_refused_total{reason=\"force-push\"}") == refusedBefore + 1);
+
+        fleet.rewind(1); // and then new work on an older base
         fleet.commit("hosts/db1.nix", "{ motd = \"db1: on the old base " + UUID.randomUUID() + "\"; }\n", "db1: old base");
         String sha = fleet.head();
         post("generic", payload("generic", sha, "main"), generic(SECRETS("generic"))).then().statusCode(202);
         await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/commits").then()
                 .body("find { it.sha == '" + sha + "' }.status", equalTo("refused"))
                 .body("find { it.sha == '" + sha + "' }.error", org.hamcrest.Matchers.containsString(deployed.substring(0, 12))));
-        assertEquals(refusedBefore + 1, metric("driftless_git_commits_refused_total{reason=\"force-push\"}"), "the refusal is counted");
+        assertEquals(refusedBefore + 2, metric("driftless_git_commits_refused_total{reason=\"force-push\"}"), "each refusal is counted");
         pause();
         given().get("/api/v1/hosts/web1").then().body("desired.commit", equalTo(deployed)).body("state", equalTo("InSync"));
         assertEquals(web1, fleet.currentSystem("web1"), "web1 still runs the deployed generation");
