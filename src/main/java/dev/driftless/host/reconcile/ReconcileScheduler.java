@@ -24,6 +24,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 /**
  * Runs host reconciliations: at most {@code driftless.deploy.parallelism} at once, never two for
@@ -151,6 +152,7 @@ public class ReconcileScheduler implements HostWaker {
     }
 
     private void runOnce(String host) {
+        MDC.put("host", host); // every line logged for this run carries the host, in JSON logs as a field
         try {
             ReconcileResult result = reconciler.reconcile(host);
             if (result.retryAfter() != null) {
@@ -162,6 +164,8 @@ public class ReconcileScheduler implements HostWaker {
         } catch (RuntimeException e) {
             LOG.errorf(e, "host %s: reconciliation failed unexpectedly; it will be tried again at the next resync", host);
             fleet.update(host, s -> s.with(s.state() == HostState.DEPLOYING ? HostState.UNKNOWN : s.state(), e.getMessage()));
+        } finally {
+            MDC.remove("host");
         }
     }
 
