@@ -10,19 +10,9 @@ scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl ca-certifica
 
 work=${DRIFTLESS_EXAMPLE_DIR:-$top/.driftless-example}
 port=${DRIFTLESS_PORT:-8080}
-mkdir -p "$work/hosts/web1" "$work/hosts/web2" "$work/hosts/db1"
-if [ ! -d "$work/fleet/.git" ]; then
-  cp -r examples/fleet "$work/fleet"
-  git -C "$work/fleet" init -q -b main
-  git -C "$work/fleet" add -A
-  git -C "$work/fleet" -c user.name="Driftless example" -c user.email=example@driftless.invalid \
-    commit -q -m "example fleet: web1, web2, db1"
-fi
-
-if [ ! -f target/quarkus-app/quarkus-run.jar ] || [ -n "$(find src pom.xml -newer target/quarkus-app/quarkus-run.jar -print -quit)" ]; then
-  echo "building Driftless (the first build downloads dependencies)..." >&2
-  ./mvnw -B -q -ntp package -DskipTests
-fi
+. scripts/example-lib.sh
+example_fleet "$work"
+built
 
 cat >&2 <<EOT
 
