@@ -1,0 +1,121 @@
+package dev.driftless.deploy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.marcnuri.helm.Helm;
+import com.marcnuri.helm.LintResult;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** helm/driftless rendered by a real Helm (helm-java embeds it): lint, and template for two setups. */
+class HelmChartTest {
+
+    private static final Path CHART = Path.of("helm/driftless");
+    private static final YAMLMapper YAML = new YAMLMapper();
+
+    @Test
+    void theChartLintsCleanly() {
+        LintResult lint = new Helm(CHART).lint().strict().call();
+        assertFalse(lint.isFailed(), String.join("\n", lint.getMessages()));
+    }
+
+    @Test
+    void theDefaultsRenderAStandaloneControllerThatRunsAsNonRootOnAReadOnlyRoot() throws IOException {
+        List<JsonNode> objects = render(new Helm(CHART).template().withName("fleet"));
+        assertEquals(List.of("ConfigMap", "Secret", "Service", "StatefulSet"), kinds(objects));
+        JsonNode controller = only(objects, "StatefulSet");
+        assertEquals(1, controller.path("spec").path("replicas").asInt());
+        JsonNode container = controller.path("spec").path("template").path("spec").path("containers").get(0);
+        assertEquals("all", env(container, "DRIFTLESS_ROLE"));
+        assertEquals("/q/health/live", container.path("livenessProbe").path("httpGet").path("path").asText());
+        assertEquals("/q/health/ready", container.path("readinessProbe").path("httpGet").path("path").asText());
+        assertTrue(container.path("securityContext").path("readOnlyRootFilesystem").asBoolean());
+        assertTrue(controller.path("spec").path("template").path("spec").path("securityContext").path("runAsNonRoot").asBoolean());
+        assertFalse(container.path("resources").path("requests").isMissingNode());
+        assertTrue(env(container, "QUARKUS_PROFILE") == null, "standalone: no kafka profile");
+    }
+
+    @Test
+    void aDistributedSetupRendersWorkersMonitoringAndTheShippedRulesAndDashboards() throws IOException {
+        List<JsonNode> objects = render(new Helm(CHART).template().withName("fleet")
+                .withValuesFile(Path.of("src/test/resources/helm/distributed-values.yaml")));
+        assertTrue(kinds(objects).containsAll(List.of("Deployment", "StatefulSet", "ServiceMonitor", "PrometheusRule", "ConfigMap")));
+        assertFalse(kinds(objects).contains("Secret"), "an existing secret is used, none created");
+
+        JsonNode worker = only(objects, "Deployment");
+        assertEquals(3, worker.path("spec").path("replicas").asInt());
+        JsonNode workerContainer = worker.path("spec").path("template").path("spec").path("containers").get(0);
+        assertEquals("worker", env(workerContainer, "DRIFTLESS_ROLE"));
+        assertEquals("kafka", env(workerContainer, "QUARKUS_PROFILE"));
+        assertEquals("kafka.kafka.svc:9092", env(workerContainer, "KAFKA_BOOTSTRAP_SERVERS"));
+        assertEquals("/etc/driftless/webhook-github", env(workerContainer, "DRIFTLESS_WEBHOOK_GITHUB_SECRET_FILE"));
+        assertTrue(env(workerContainer, "DRIFTLESS_GIT_TOKEN_FILE") == null, "no token file the secret does not hold");
+        JsonNode controller = only(objects, "StatefulSet").path("spec").path("template").path("spec").path("containers").get(0);
+        assertEquals("controller", env(controller, "DRIFTLESS_ROLE"));
+
+        String properties = objects.stream().filter(o -> o.path("kind").asText().equals("ConfigMap") && o.path("data").has("application.properties"))
+                .findFirst().orElseThrow().path("data").path("application.properties").asText();
+        assertTrue(properties.contains("driftless.hosts.db1.target=ssh://root@db1.example.org:22"), properties);
+        assertTrue(properties.contains("driftless.hosts.db1.policy=report"), properties);
+        assertTrue(properties.contains("driftless.git.branch=production"), properties);
+
+        JsonNode rendered = only(objects, "PrometheusRule").path("spec");
+        JsonNode shipped = YAML.readTree(Files.readString(Path.of("config/prometheus/driftless-rules.yml")));
+        assertEquals(shipped, rendered, "the PrometheusRule is config/prometheus/driftless-rules.yml");
+        assertEquals("kube-prometheus-stack", only(objects, "ServiceMonitor").path("metadata").path("labels").path("release").asText());
+
+        List<JsonNode> dashboards = objects.stream().filter(o -> o.path("metadata").path("labels").path("grafana_dashboard").asText().equals("1")).toList();
+        assertEquals(2, dashboards.size(), "one ConfigMap per dashboard for the Grafana sidecar");
+        for (JsonNode dashboard : dashboards) {
+            Map.Entry<String, JsonNode> file = dashboard.path("data").fields().next();
+            assertEquals(new ObjectMapper().readTree(Files.readString(Path.of("dashboards", file.getKey()))),
+                    new ObjectMapper().readTree(file.getValue().asText()), file.getKey() + " is the shipped dashboard");
+        }
+    }
+
+    private static List<JsonNode> render(com.marcnuri.helm.TemplateCommand template) throws IOException {
+        String manifests = template.call();
+        List<JsonNode> objects = new ArrayList<>();
+        try (var parser = new YAMLFactory().createParser(manifests)) {
+            var documents = YAML.readValues(parser, JsonNode.class);
+            while (documents.hasNext()) {
+                JsonNode doc = documents.next();
+                if (doc != null && doc.has("kind")) {
+                    objects.add(doc);
+                }
+            }
+        }
+        return objects;
+    }
+
+    private static List<String> kinds(List<JsonNode> objects) {
+        return objects.stream().map(o -> o.path("kind").asText()).distinct().sorted().collect(Collectors.toList());
+    }
+
+    private static JsonNode only(List<JsonNode> objects, String kind) {
+        List<JsonNode> found = objects.stream().filter(o -> o.path("kind").asText().equals(kind)).toList();
+        assertEquals(1, found.size(), "one " + kind);
+        return found.get(0);
+    }
+
+    private static String env(JsonNode container, String name) {
+        for (JsonNode e : container.path("env")) {
+            if (e.path("name").asText().equals(name)) {
+                return e.path("value").asText(null);
+            }
+        }
+        return null;
+    }
+}
