@@ -85,6 +85,16 @@ class HelmChartTest {
         }
     }
 
+    @Test
+    void valuesThatMakeNoSenseAreRejectedByTheSchema() {
+        for (Map.Entry<String, Object> bad : Map.<String, Object>of("reconcile.policy", "yolo", "hosts.web1.target", "ftp://web1",
+                "worker.replicas", -1, "git.pollInterval", "soon").entrySet()) {
+            Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+                    () -> new Helm(CHART).template().withName("fleet").set(bad.getKey(), bad.getValue()).call(), bad.getKey());
+            assertTrue(e.getMessage().contains("values don't meet the specifications of the schema"), e.getMessage());
+        }
+    }
+
     private static List<JsonNode> render(com.marcnuri.helm.TemplateCommand template) throws IOException {
         String manifests = template.call();
         List<JsonNode> objects = new ArrayList<>();
