@@ -38,6 +38,10 @@ app.kubernetes.io/component: {{ .component }}
 - name: DRIFTLESS_API_TOKEN
   valueFrom:
     secretKeyRef: {name: {{ include "driftless.secretName" . }}, key: api-token, optional: true}
+{{- with .Values.nixCache }}
+- name: DRIFTLESS_NIX_CACHE
+  value: {{ . | quote }}
+{{- end }}
 {{- if .Values.kafka.enabled }}
 - name: QUARKUS_PROFILE
   value: kafka

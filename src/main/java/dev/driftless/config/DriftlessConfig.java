@@ -237,5 +237,12 @@ public interface DriftlessConfig {
 
         /** Extra keys that hosts accept besides Driftless's own signing key. */
         Optional<List<String>> trustedPublicKeys();
+
+        /**
+         * A Nix store URL that hands built closures from workers to the controller when they do
+         * not share a store: {@code file:///srv/nix-cache}, {@code s3://bucket}, {@code ssh-ng://cache}.
+         * Workers copy each build there; the controller copies it from there before it deploys.
+         */
+        Optional<String> cache();
     }
 }

@@ -7,6 +7,8 @@ import dev.driftless.event.EvaluationResult;
 import dev.driftless.fleet.CommitRecord.Status;
 import dev.driftless.host.Desired;
 import dev.driftless.host.HostStatus;
+import dev.driftless.job.Nix;
+import dev.driftless.job.NixFailure;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -34,14 +36,16 @@ public class RolloutCoordinator {
     private final FleetStore store;
     private final Fleet fleet;
     private final HostWaker waker;
+    private final Nix nix;
     private final Emitter<BuildRequest> builds;
     private Rollout pending;
 
-    RolloutCoordinator(FleetStore store, Fleet fleet, HostWaker waker,
+    RolloutCoordinator(FleetStore store, Fleet fleet, HostWaker waker, Nix nix,
             @Channel(Channels.BUILD_REQUESTS_OUT) Emitter<BuildRequest> builds) {
         this.store = store;
         this.fleet = fleet;
         this.waker = waker;
+        this.nix = nix;
         this.builds = builds;
     }
 
@@ -95,6 +99,16 @@ public class RolloutCoordinator {
             return;
         }
         BuildResult.Built built = (BuildResult.Built) result;
+        try {
+            nix.fetch(built.outPath()); // a worker with a store of its own handed it over through the cache
+        } catch (NixFailure e) {
+            store.setStatus(built.sha(), Status.FAILED, "cannot fetch " + built.host() + "'s build " + built.outPath()
+                    + " from driftless.nix.cache: " + e.getMessage(), null);
+            LOG.errorf("host %s commit %.12s: cannot fetch %s from the Nix cache; every host stays on its last good generation. "
+                    + "Check driftless.nix.cache on the workers and the controller. %s", built.host(), built.sha(), built.outPath(), e.getMessage());
+            pending = null;
+            return;
+        }
         pending.built().put(built.host(), built.outPath());
         promoteIfComplete();
     }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** {@link Nix} through the real {@code nix} command line. */
 @ApplicationScoped
@@ -21,11 +22,13 @@ public class NixCli implements Nix {
 
     private final NixSettings settings;
     private final Duration timeout;
+    private final Optional<String> cache;
     private final ObjectMapper json = new ObjectMapper();
 
     NixCli(NixSettings settings, DriftlessConfig config) {
         this.settings = settings;
         this.timeout = config.nix().timeout();
+        this.cache = config.nix().cache();
     }
 
     @Override
@@ -52,7 +55,22 @@ public class NixCli implements Nix {
             throw new NixFailure("nix build of " + drvPath + " returned no out path: " + abbreviate(result.stdout()));
         }
         nix("store", "sign", "--recursive", "--key-file", settings.signingKey().toString(), out);
+        if (cache.isPresent()) {
+            nix("copy", "--to", cache.get(), out);
+        }
         return out;
+    }
+
+    @Override
+    public void fetch(String outPath) throws NixFailure {
+        if (cache.isEmpty()) {
+            return; // one store: the worker built it where the controller deploys from
+        }
+        // The closure is signed with the fleet's key; this store accepts it on that signature alone.
+        List<String> args = new java.util.ArrayList<>(List.of("copy"));
+        settings.trustedKeys().forEach(key -> args.addAll(List.of("--extra-trusted-public-keys", key)));
+        args.addAll(List.of("--from", cache.get(), outPath));
+        nix(args.toArray(String[]::new));
     }
 
     private ProcessResult nix(String... args) throws NixFailure {

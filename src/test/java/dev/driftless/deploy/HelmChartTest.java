@@ -60,6 +60,7 @@ class HelmChartTest {
         assertEquals("worker", env(workerContainer, "DRIFTLESS_ROLE"));
         assertEquals("kafka", env(workerContainer, "QUARKUS_PROFILE"));
         assertEquals("kafka.kafka.svc:9092", env(workerContainer, "KAFKA_BOOTSTRAP_SERVERS"));
+        assertEquals("s3://fleet-nix-cache?region=eu-central-1", env(workerContainer, "DRIFTLESS_NIX_CACHE"));
         assertEquals("/etc/driftless/webhook-github", env(workerContainer, "DRIFTLESS_WEBHOOK_GITHUB_SECRET_FILE"));
         assertTrue(env(workerContainer, "DRIFTLESS_GIT_TOKEN_FILE") == null, "no token file the secret does not hold");
         JsonNode controller = only(objects, "StatefulSet").path("spec").path("template").path("spec").path("containers").get(0);
