@@ -74,10 +74,7 @@ public final class CloudEventCodec {
         if (!type.equals(require(envelope, "type"))) {
             throw new MalformedEvent("expected " + type + " but got " + envelope.get("type").asText());
         }
-        JsonNode data = envelope.get("data");
-        if (data == null || !data.isObject()) {
-            throw new MalformedEvent(type + " has no data object");
-        }
+        JsonNode data = dataOf(envelope, type);
         try {
             return JSON.treeToValue(data, record);
         } catch (IOException | IllegalArgumentException e) {
@@ -103,10 +100,7 @@ public final class CloudEventCodec {
         if (!"1.0".equals(envelope.get("specversion").asText())) {
             throw new MalformedEvent("specversion " + envelope.get("specversion").asText() + " is not 1.0");
         }
-        JsonNode data = envelope.get("data");
-        if (data == null || !data.isObject()) {
-            throw new MalformedEvent(type + " has no data object");
-        }
+        JsonNode data = dataOf(envelope, type);
         if (expected == HostEvent.class && type.startsWith(HostEvent.PREFIX)) {
             @SuppressWarnings("unchecked")
             Map<String, Object> fields = JSON.convertValue(data, Map.class);
@@ -145,6 +139,14 @@ public final class CloudEventCodec {
         } catch (IOException e) {
             throw new MalformedEvent("not JSON: " + preview(bytes));
         }
+    }
+
+    private static JsonNode dataOf(JsonNode envelope, String type) {
+        JsonNode data = envelope.get("data");
+        if (data == null || !data.isObject()) {
+            throw new MalformedEvent(type + " has no data object");
+        }
+        return data;
     }
 
     private static String require(JsonNode envelope, String attribute) {

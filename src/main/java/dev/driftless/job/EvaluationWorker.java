@@ -56,6 +56,9 @@ public class EvaluationWorker {
     /** A worker in its own process has its own mirror, which may not have the commit yet. */
     private void fetchIfMissing(String sha) throws GitFetchFailed {
         for (int attempt = 1; !mirror.contains(sha); attempt++) {
+            if (attempt > FETCH_ATTEMPTS) {
+                throw new GitFetchFailed("commit " + sha + " is not on the followed branch of the repository", null);
+            }
             try {
                 mirror.fetch();
             } catch (GitFetchFailed e) {
@@ -64,9 +67,6 @@ public class EvaluationWorker {
                 }
                 LOG.warnf("commit %.12s: fetch attempt %d failed, retrying: %s", sha, attempt, e.getMessage());
                 sleep(Duration.ofSeconds(1L << attempt));
-            }
-            if (attempt >= FETCH_ATTEMPTS && !mirror.contains(sha)) {
-                throw new GitFetchFailed("commit " + sha + " is not on the followed branch of the repository", null);
             }
         }
     }

@@ -21,6 +21,7 @@ public class KafkaWiring {
     private final DriftlessConfig config;
     private final String bootstrap;
     private ControllerLease lease;
+    private boolean prepared;
 
     KafkaWiring(DriftlessConfig config, @ConfigProperty(name = "kafka.bootstrap.servers", defaultValue = "localhost:9092") String bootstrap) {
         this.config = config;
@@ -37,7 +38,14 @@ public class KafkaWiring {
      * only the holder of the controller lease may.
      */
     void start(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent start) {
-        if (!distributed()) {
+        if (distributed()) {
+            prepare();
+        }
+    }
+
+    /** Topics, then the lease: once, whichever needs them first, the start or the journal. */
+    private synchronized void prepare() {
+        if (prepared) {
             return;
         }
         new TopicSetup(bootstrap, config.kafka()).ensure();
@@ -45,6 +53,7 @@ public class KafkaWiring {
             lease = new ControllerLease(bootstrap);
             lease.acquire();
         }
+        prepared = true;
     }
 
     void stop(@Observes ShutdownEvent stop) {
@@ -59,7 +68,7 @@ public class KafkaWiring {
         if (!distributed() || !config.role().controls()) {
             return StateJournal.LOCAL; // a worker's store is never read
         }
-        new TopicSetup(bootstrap, config.kafka()).ensure();
+        prepare(); // state is read only by the holder of the lease
         KafkaJournal journal = new KafkaJournal(bootstrap, config.kafka().startupTimeout());
         events.listen(journal::hostEvent);
         return journal;
