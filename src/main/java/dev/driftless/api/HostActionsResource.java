@@ -32,6 +32,9 @@ public class HostActionsResource {
     @Path("/sync")
     public Response sync(@PathParam("name") String name) {
         known(name);
+        if (!fleet.owns(name)) {
+            return elsewhere(name);
+        }
         reconciler.requestSync(name);
         scheduler.wakeNow(name);
         return accepted(name, "sync", "the host is reconciled now; watch GET /api/v1/hosts/" + name);
@@ -42,6 +45,9 @@ public class HostActionsResource {
     @Path("/rollback")
     public Response rollback(@PathParam("name") String name) {
         known(name);
+        if (!fleet.owns(name)) {
+            return elsewhere(name);
+        }
         reconciler.requestRollback(name);
         scheduler.wakeNow(name);
         return accepted(name, "rollback", "the host is rolled back one generation and held there; POST sync to resume");
@@ -49,6 +55,12 @@ public class HostActionsResource {
 
     private void known(String name) {
         fleet.get(name).orElseThrow(() -> new NotFoundException("no host named " + name));
+    }
+
+    /** Several controllers share the fleet and another one reconciles this host; only it may act on it. */
+    private static Response elsewhere(String host) {
+        return Response.status(Response.Status.CONFLICT).entity(Map.of("host", host, "message", "another controller reconciles "
+                + host + "; send the request to the controller whose /api/v1/hosts shows it with \"owned\": true")).build();
     }
 
     private static Response accepted(String host, String action, String message) {

@@ -27,13 +27,13 @@ public class HostsResource {
 
     @GET
     public List<HostView> hosts() {
-        return fleet.all().stream().map(HostView::of).toList();
+        return fleet.all().stream().map(s -> HostView.of(s, fleet.owns(s.name()))).toList();
     }
 
     @GET
     @Path("/{name}")
     public HostView host(@PathParam("name") String name) {
-        return fleet.get(name).map(HostView::of).orElseThrow(() -> unknown(name));
+        return fleet.get(name).map(s -> HostView.of(s, fleet.owns(s.name()))).orElseThrow(() -> unknown(name));
     }
 
     /** Newest first: deployments, rollbacks and drift, as stored. */

@@ -7,27 +7,35 @@ import dev.driftless.host.Desired;
 import dev.driftless.host.HostStatus;
 import dev.driftless.metrics.DriftlessMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
 
 /**
  * The controller's live picture of every configured host. Desired generations are loaded from
  * the store at start, so a restart knows what each host should run without evaluating again.
+ * It also knows which hosts this controller reconciles: all of them standalone, a share of them
+ * when several controllers share the fleet. The others are mirrored from what their
+ * controllers report.
  */
 @ApplicationScoped
 public class Fleet {
 
     private final Map<String, AtomicReference<HostStatus>> hosts = new TreeMap<>();
 
+    private final Set<String> owned = ConcurrentHashMap.newKeySet();
     private final HostEvents events;
+    private final DriftlessMetrics metrics;
 
     Fleet(DriftlessConfig config, FleetStore store, DriftlessMetrics metrics, HostEvents events) {
         this.events = events;
+        this.metrics = metrics;
         Map<String, Desired> desired = store.desired();
         config.hosts().forEach((name, host) -> {
             HostStatus status = HostStatus.unknown(name, host.target()).withDesired(desired.get(name));
@@ -35,10 +43,46 @@ public class Fleet {
             if (last.isPresent()) {
                 status = status.deployed(toDeployment(last.get()));
             }
-            AtomicReference<HostStatus> ref = new AtomicReference<>(status);
-            hosts.put(name, ref);
-            metrics.bindHost(name, ref::get);
+            hosts.put(name, new AtomicReference<>(status));
         });
+    }
+
+    /** Hosts this controller now reconciles; their gauges are exported from here. */
+    public void take(Collection<String> names) {
+        for (String name : names) {
+            AtomicReference<HostStatus> ref = hosts.get(name);
+            if (ref != null && owned.add(name)) {
+                metrics.bindHost(name, ref::get);
+            }
+        }
+    }
+
+    /** Hosts another controller reconciles from now on. */
+    public void release(Collection<String> names) {
+        for (String name : names) {
+            if (owned.remove(name)) {
+                metrics.unbindHost(name);
+            }
+        }
+    }
+
+    public boolean owns(String name) {
+        return owned.contains(name);
+    }
+
+    public Set<String> owned() {
+        return Set.copyOf(owned);
+    }
+
+    /**
+     * Follows a change that the controller reconciling the host reported. Applied only to hosts
+     * reconciled elsewhere, and published nowhere, since their own controller already did.
+     */
+    public void mirror(String name, UnaryOperator<HostStatus> change) {
+        AtomicReference<HostStatus> ref = hosts.get(name);
+        if (ref != null && !owns(name)) {
+            ref.updateAndGet(change);
+        }
     }
 
     public Set<String> names() {
@@ -71,8 +115,10 @@ public class Fleet {
     /** Makes a commit's generations the desired state of the hosts it names. */
     public void promote(Map<String, Desired> desired) {
         desired.forEach((name, d) -> {
-            if (hosts.containsKey(name)) {
+            if (owns(name)) {
                 update(name, s -> s.withDesired(d));
+            } else {
+                mirror(name, s -> s.withDesired(d)); // its own controller reports what this changes
             }
         });
     }

@@ -24,7 +24,7 @@ import java.util.Optional;
  * empty is filled from it first.
  */
 @ApplicationScoped
-public class FleetStore {
+public class FleetStore implements StateJournal.Changes {
 
     private final AgroalDataSource db;
     private final StateJournal journal;
@@ -37,8 +37,6 @@ public class FleetStore {
     @PostConstruct
     void restore() {
         journal.replayInto(this);
-        long next = query("select coalesce(max(id), 0) + 1 as next from incidents", rs -> rs.getLong("next")).get(0);
-        update("alter table incidents alter column id restart with " + next);
     }
 
     /** Records a commit the first time it is seen; returns false when it was already known. */
@@ -129,9 +127,11 @@ public class FleetStore {
                 this::historyRow, params.toArray()).stream().findFirst();
     }
 
-    public Incident openIncident(String host, String cause, Instant at, String commit, String message) {
-        update("insert into incidents (host, cause, opened_at, commit_sha, message) values (?, ?, ?, ?, ?)",
-                host, cause, ts(at), commit, truncate(message, 8000));
+    public synchronized Incident openIncident(String host, String cause, Instant at, String commit, String message) {
+        long highest = query("select coalesce(max(id), 0) as highest from incidents", rs -> rs.getLong("highest")).get(0);
+        long id = journal.incidentId(highest, host);
+        update("insert into incidents (id, host, cause, opened_at, commit_sha, message) values (?, ?, ?, ?, ?, ?)",
+                id, host, cause, ts(at), commit, truncate(message, 8000));
         Incident opened = openIncident(host).orElseThrow();
         journal.incident(opened);
         return opened;
@@ -156,6 +156,7 @@ public class FleetStore {
 
     // Restoring from the journal: each call replaces the row it names, so replaying twice changes nothing.
 
+    @Override
     public void restoreCommit(CommitRecord c) {
         inTransaction(conn -> {
             execute(conn, "delete from commits where sha = ?", c.sha());
@@ -166,6 +167,7 @@ public class FleetStore {
         });
     }
 
+    @Override
     public void restoreDesired(String host, Desired d) {
         inTransaction(conn -> {
             execute(conn, "delete from host_desired where host = ?", host);
@@ -174,6 +176,7 @@ public class FleetStore {
         });
     }
 
+    @Override
     public void restoreIncident(Incident i) {
         inTransaction(conn -> {
             execute(conn, "delete from incidents where id = ?", i.id());
@@ -182,6 +185,7 @@ public class FleetStore {
         });
     }
 
+    @Override
     public void restoreHistory(String host, HistoryEntry e) {
         update("insert into host_history (host, at, kind, commit_sha, path, generation, state, cause, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 host, ts(e.at()), e.kind(), e.commit(), e.path(), e.generation(), e.state(), e.cause(), truncate(e.message(), 8000));

@@ -8,7 +8,6 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.jboss.logging.Logger;
 
 /**
@@ -24,22 +23,21 @@ public class Incidents {
     private final FleetStore store;
     private final DriftlessMetrics metrics;
     private final HostEvents events;
-    private final Map<String, Incident> open = new ConcurrentHashMap<>();
 
-    Incidents(FleetStore store, DriftlessMetrics metrics, HostEvents events, Fleet fleet) {
+    // No cache of open incidents: when controllers share a fleet, one may have been opened or
+    // closed by the host's previous controller, and only the store, which follows it, knows.
+    Incidents(FleetStore store, DriftlessMetrics metrics, HostEvents events) {
         this.store = store;
         this.metrics = metrics;
         this.events = events;
-        fleet.names().forEach(host -> store.openIncident(host).ifPresent(i -> open.put(host, i)));
     }
 
     /** Opens one for the host unless one is open already; a new-commit drift is not an incident. */
     public void opened(String host, DriftCause cause, String commit, String message) {
-        if (cause == DriftCause.NEW_COMMIT || open.containsKey(host)) {
+        if (cause == DriftCause.NEW_COMMIT || store.openIncident(host).isPresent()) {
             return;
         }
         Incident incident = store.openIncident(host, cause.label(), Instant.now(), commit, message);
-        open.put(host, incident);
         metrics.incident(host, cause.label());
         LOG.warnf("host %s commit %.12s: incident %d opened (%s): %s", host, commit, incident.id(), cause.label(), message);
         events.publish(HostEvent.of(HostEvent.INCIDENT_OPENED, host, commit, data(incident, "message", message)));
@@ -47,7 +45,7 @@ public class Incidents {
 
     /** Closes the host's open incident, if any, and records how long recovery took. */
     public void recovered(String host, String commit) {
-        Incident incident = open.remove(host);
+        Incident incident = store.openIncident(host).orElse(null);
         if (incident == null) {
             return;
         }
@@ -62,7 +60,7 @@ public class Incidents {
     }
 
     public Optional<Incident> openFor(String host) {
-        return Optional.ofNullable(open.get(host));
+        return store.openIncident(host);
     }
 
     private static Map<String, Object> data(Incident incident, String key, Object value) {

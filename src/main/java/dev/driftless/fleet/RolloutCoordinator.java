@@ -1,5 +1,6 @@
 package dev.driftless.fleet;
 
+import dev.driftless.config.DriftlessConfig;
 import dev.driftless.event.BuildRequest;
 import dev.driftless.event.BuildResult;
 import dev.driftless.event.Channels;
@@ -26,7 +27,8 @@ import org.jboss.logging.Logger;
  * Turns evaluated commits into desired generations. Only hosts whose drvPath changed are
  * built, and a commit becomes desired for all hosts at once, only after every build it needs
  * succeeded: a commit that fails anywhere leaves every host on its last good generation.
- * Handling is idempotent, because delivery is at least once.
+ * Handling is idempotent, because delivery is at least once. When several controllers share
+ * a fleet, only the one that leads rollouts acts; the others let every result pass.
  */
 @ApplicationScoped
 public class RolloutCoordinator {
@@ -39,9 +41,11 @@ public class RolloutCoordinator {
     private final Nix nix;
     private final Emitter<BuildRequest> builds;
     private Rollout pending;
+    private volatile boolean leads;
 
-    RolloutCoordinator(FleetStore store, Fleet fleet, HostWaker waker, Nix nix,
+    RolloutCoordinator(FleetStore store, Fleet fleet, HostWaker waker, Nix nix, DriftlessConfig config,
             @Channel(Channels.BUILD_REQUESTS_OUT) Emitter<BuildRequest> builds) {
+        this.leads = !"kafka".equals(config.bus()); // alone, it leads; in a group, once the group says so
         this.store = store;
         this.fleet = fleet;
         this.waker = waker;
@@ -52,9 +56,33 @@ public class RolloutCoordinator {
     /** A commit waiting for its builds: what it wants per host, and what has been built. */
     record Rollout(String sha, Instant committedAt, Map<String, String> wanted, Map<String, String> built) {}
 
+    public boolean leads() {
+        return leads;
+    }
+
+    /** This controller coordinates rollouts from now on. */
+    public void lead() {
+        leads = true;
+    }
+
+    /**
+     * Another controller coordinates rollouts from now on. A rollout in progress here is dropped;
+     * the new leader rolls the branch head out again, since its commit is not finished.
+     */
+    public synchronized void stepDown() {
+        leads = false;
+        if (pending != null) {
+            LOG.infof("commit %.12s: no longer leading rollouts; the new leader takes it over", pending.sha());
+        }
+        pending = null;
+    }
+
     @Incoming(Channels.EVALUATIONS_IN)
     @Blocking
     public synchronized void onEvaluation(EvaluationResult result) {
+        if (!leads) {
+            return;
+        }
         Optional<CommitRecord> commit = store.commit(result.sha());
         if (commit.isEmpty() || commit.get().status().finished() || (pending != null && pending.sha().equals(result.sha()))) {
             return; // Unknown, finished or in progress here: a redelivery. A BUILDING commit left by a crash goes on.
@@ -90,7 +118,7 @@ public class RolloutCoordinator {
     @Incoming(Channels.BUILD_RESULTS_IN)
     @Blocking
     public synchronized void onBuild(BuildResult result) {
-        if (pending == null || !pending.sha().equals(result.sha()) || !pending.wanted().containsKey(result.host())) {
+        if (!leads || pending == null || !pending.sha().equals(result.sha()) || !pending.wanted().containsKey(result.host())) {
             return; // A result for a commit that was superseded, failed or already complete.
         }
         if (result instanceof BuildResult.Failed failed) {

@@ -1,12 +1,14 @@
 package dev.driftless.fleet;
 
 import dev.driftless.host.Desired;
+import java.time.Duration;
 import java.util.Map;
 
 /**
  * Where the controller's durable state is kept beyond its own store. Standalone needs nothing
- * more than the store on disk; distributed mode writes every change to Kafka's compacted topics
- * and rebuilds the store from them when a controller starts, wherever it starts.
+ * more than the store on disk; distributed mode writes every change to Kafka's compacted topics,
+ * rebuilds the store from them when a controller starts, and goes on applying what the other
+ * controllers sharing the fleet write.
  */
 public interface StateJournal {
 
@@ -22,7 +24,41 @@ public interface StateJournal {
     void history(String host, HistoryEntry entry);
 
     /** Feeds every change journaled before this process started into the store, oldest first. */
-    void replayInto(FleetStore store);
+    void replayInto(Changes store);
+
+    /** From now on, applies the changes other controllers journal, as they arrive. */
+    default void follow(Changes changes) {}
+
+    /**
+     * Returns once every change journaled before the call has been applied here, so that a
+     * controller taking over hosts or rollouts from another one acts on all that it did. False
+     * when that took longer than {@code timeout}.
+     */
+    default boolean catchUp(Duration timeout) {
+        return true;
+    }
+
+    /**
+     * The id of a new incident of {@code host}, given the highest id known here. Standalone, the
+     * next number; when controllers share a fleet, one that no other controller can pick.
+     */
+    default long incidentId(long highest, String host) {
+        return highest + 1;
+    }
+
+    /** Somewhere changes are applied: the store when replaying, the store and the live picture when following. */
+    interface Changes {
+        void restoreCommit(CommitRecord commit);
+
+        void restoreDesired(String host, Desired desired);
+
+        void restoreIncident(Incident incident);
+
+        void restoreHistory(String host, HistoryEntry entry);
+
+        /** A host's state as the controller reconciling it reported it. */
+        default void restoreHostState(String host, String state, String message) {}
+    }
 
     /** Standalone: the store under the data directory is the whole truth. */
     StateJournal LOCAL = new StateJournal() {
@@ -39,6 +75,6 @@ public interface StateJournal {
         public void history(String host, HistoryEntry entry) {}
 
         @Override
-        public void replayInto(FleetStore store) {}
+        public void replayInto(Changes store) {}
     };
 }

@@ -20,6 +20,16 @@ public enum HostState {
         return label;
     }
 
+    /** The state named {@code label}; {@link #UNKNOWN} for a name this version does not know. */
+    public static HostState of(String label) {
+        for (HostState s : values()) {
+            if (s.label.equals(label)) {
+                return s;
+            }
+        }
+        return UNKNOWN;
+    }
+
     @Override
     public String toString() {
         return label;

@@ -3,7 +3,7 @@ package dev.driftless.kafka;
 import dev.driftless.event.CloudEventCodec;
 import dev.driftless.event.HostEvent;
 import dev.driftless.fleet.CommitRecord;
-import dev.driftless.fleet.FleetStore;
+import dev.driftless.fleet.StateJournal;
 import dev.driftless.fleet.HistoryEntry;
 import dev.driftless.fleet.Incident;
 import dev.driftless.host.Desired;
@@ -38,7 +38,7 @@ final class StateCodec {
         return CloudEventCodec.encode(type, subject, state);
     }
 
-    static void apply(String topic, byte[] value, FleetStore store) {
+    static void apply(String topic, byte[] value, StateJournal.Changes store) {
         switch (topic) {
             case Topics.STATE_COMMITS -> store.restoreCommit(CloudEventCodec.decode(value, COMMIT, CommitRecord.class));
             case Topics.STATE_DESIRED -> {
@@ -49,6 +49,12 @@ final class StateCodec {
             case Topics.STATE_HISTORY -> {
                 HostHistory h = CloudEventCodec.decode(value, HISTORY, HostHistory.class);
                 store.restoreHistory(h.host(), h.entry());
+            }
+            case Topics.HOST_EVENTS -> {
+                HostEvent event = CloudEventCodec.decode(value, HostEvent.class);
+                if (HostEvent.STATE_CHANGED.equals(event.type())) {
+                    store.restoreHostState(event.host(), String.valueOf(event.data().get("to")), String.valueOf(event.data().get("message")));
+                }
             }
             default -> throw new IllegalArgumentException("not a state topic: " + topic);
         }

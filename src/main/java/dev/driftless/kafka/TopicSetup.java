@@ -47,6 +47,9 @@ final class TopicSetup {
                             .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
                 }
             }
+            if (!existing.contains(Topics.HOST_OWNERS)) {
+                missing.add(new NewTopic(Topics.HOST_OWNERS, Optional.of(config.partitions()), replicas));
+            }
             if (!existing.contains(Topics.CONTROLLER_LEASE)) {
                 missing.add(new NewTopic(Topics.CONTROLLER_LEASE, Optional.of(1), replicas));
             }

@@ -14,8 +14,10 @@ public final class Topics {
     /** Records that could not be handled, with the reason in their headers. */
     public static final String DEAD_LETTER = "driftless.dead-letter";
 
-    /** One partition, no records: the controller that holds it in its consumer group is the active one. */
+    /** One partition, no records: the controller that holds it in the controllers' group leads rollouts. */
     public static final String CONTROLLER_LEASE = "driftless.controller-lease";
+    /** No records: each partition held in the controllers' group is the share of hosts that hash to it. */
+    public static final String HOST_OWNERS = "driftless.host-owners";
 
     /** Compacted: the latest record per commit. */
     public static final String STATE_COMMITS = "driftless.state.commits";

@@ -78,7 +78,18 @@ public class DriftlessMetrics {
                 .serviceLevelObjectives(HUMAN_BUCKETS).register(registry);
     }
 
-    /** Exposes one host's gauges, read from its current status whenever Prometheus scrapes. */
+    /** How many hosts this controller reconciles, and whether it leads rollouts. */
+    public void bindController(Supplier<Number> hosts, Supplier<Boolean> leader) {
+        Gauge.builder(CONTROLLER_HOSTS, hosts).description("Hosts this controller reconciles").register(registry);
+        Gauge.builder(CONTROLLER_LEADER, () -> leader.get() ? 1 : 0)
+                .description("1 on the controller that follows Git and coordinates rollouts").register(registry);
+    }
+
+    /**
+     * Exposes one host's gauges, read from its current status whenever Prometheus scrapes. Only
+     * the controller that reconciles a host exposes them, so that several controllers sharing a
+     * fleet never report a host twice.
+     */
     public void bindHost(String host, Supplier<HostStatus> status) {
         gauge(HOST_IN_SYNC, host, status, s -> s.state() == HostState.IN_SYNC ? 1 : 0, null);
         gauge(HOST_GENERATION, host, status, s -> s.actual() == null ? 0 : s.actual().generation(), null);
@@ -89,6 +100,13 @@ public class DriftlessMetrics {
         for (HostState state : HostState.values()) {
             Gauge.builder(HOST_STATE, () -> status.get().state() == state ? 1 : 0)
                     .tags("host", host, "state", state.label()).register(registry);
+        }
+    }
+
+    /** The host moved to another controller: its gauges go with it. Counters stay, since they count what happened here. */
+    public void unbindHost(String host) {
+        for (String name : List.of(HOST_IN_SYNC, HOST_GENERATION, HOST_DRIFT, HOST_STATE)) {
+            registry.find(name).tag("host", host).meters().forEach(registry::remove);
         }
     }
 

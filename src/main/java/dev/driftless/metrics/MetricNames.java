@@ -29,6 +29,10 @@ public final class MetricNames {
     /** Heads not deployed, by {@code reason}: {@code force-push} or {@code unverified}. */
     public static final String GIT_COMMITS_REFUSED = "driftless.git.commits.refused";
     public static final String GIT_LAST_COMMIT = "driftless.git.last.commit.timestamp";
+    /** Hosts this controller reconciles: all of them standalone, its share when several controllers share a fleet. */
+    public static final String CONTROLLER_HOSTS = "driftless.controller.hosts";
+    /** 1 on the controller that follows Git and coordinates rollouts, 0 on the others. */
+    public static final String CONTROLLER_LEADER = "driftless.controller.leader";
 
     private MetricNames() {}
 }

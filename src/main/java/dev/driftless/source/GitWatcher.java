@@ -7,6 +7,7 @@ import dev.driftless.event.HostEvent;
 import dev.driftless.fleet.CommitRecord;
 import dev.driftless.fleet.FleetStore;
 import dev.driftless.fleet.HostEvents;
+import dev.driftless.fleet.RolloutCoordinator;
 import dev.driftless.metrics.DriftlessMetrics;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -24,7 +25,8 @@ import org.jboss.logging.Logger;
 /**
  * Polls the fleet repository and emits {@link CommitObserved} when the branch head is a commit
  * whose rollout has not finished. A commit already handled before a restart is not emitted
- * again; one cut short by a restart is.
+ * again; one cut short by a restart is. When several controllers share a fleet, only the one
+ * that leads rollouts follows Git.
  */
 @ApplicationScoped
 public class GitWatcher {
@@ -40,12 +42,14 @@ public class GitWatcher {
     private final HostEvents events;
     private final CommitVerifier verifier;
     private final boolean controls;
+    private final RolloutCoordinator coordinator;
     private volatile boolean fetched;
     private volatile String lastEmitted;
     private volatile String lastError;
 
     GitWatcher(GitMirror mirror, FleetStore store, DriftlessMetrics metrics, DriftlessConfig config, HostEvents events, CommitVerifier verifier,
-            @Channel(Channels.COMMITS_OUT) Emitter<CommitObserved> commits) {
+            RolloutCoordinator coordinator, @Channel(Channels.COMMITS_OUT) Emitter<CommitObserved> commits) {
+        this.coordinator = coordinator;
         this.mirror = mirror;
         this.store = store;
         this.metrics = metrics;
@@ -59,7 +63,7 @@ public class GitWatcher {
 
     /** The first fetch, as soon as messaging is wired; the scheduler skips polls until the application runs. */
     void onStart(@Observes StartupEvent start) {
-        if (controls) {
+        if (controls && coordinator.leads()) {
             Thread first = new Thread(this::fetchNow, "git-first-fetch");
             first.setDaemon(true);
             first.start();
@@ -72,13 +76,27 @@ public class GitWatcher {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP,
             skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void poll() {
-        if (controls) { // workers fetch when a commit they are asked to evaluate is missing
+        if (leads()) { // workers fetch when a commit they are asked to evaluate is missing
             fetchNow();
         }
     }
 
+    /** True when this process follows Git: a controller that leads rollouts. */
+    public boolean leads() {
+        return controls && coordinator.leads();
+    }
+
+    /** This controller has just become the leader: the branch head is considered afresh, so a rollout cut short goes on. */
+    public synchronized void lead() {
+        lastEmitted = null;
+        fetchNow();
+    }
+
     /** Fetches now and emits the head if it is new; safe to call from any worker thread. */
     public synchronized Optional<String> fetchNow() {
+        if (!leads()) {
+            return Optional.empty();
+        }
         long start = System.nanoTime();
         GitMirror.Head head;
         try {
@@ -107,7 +125,7 @@ public class GitWatcher {
 
     /** True once the repository has been fetched successfully at least once. */
     public boolean fetched() {
-        return fetched || !controls;
+        return fetched || !leads();
     }
 
     /**

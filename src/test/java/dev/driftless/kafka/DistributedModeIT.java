@@ -47,6 +47,7 @@ import org.junit.jupiter.api.TestMethodOrder;
  * Distributed mode on a real Kafka broker: one controller and two worker processes, each the
  * packaged jar in its own JVM, managing five hosts. The tests run in order on one fleet, the
  * way an operator's week would: processes are killed and restarted and the broker bounces.
+ * {@link ControllerSharingIT} runs several controllers at once.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class DistributedModeIT {
@@ -224,34 +225,6 @@ class DistributedModeIT {
 
     @Test
     @Order(6)
-    void aSecondControllerWaitsAsStandbyAndTakesOverWhenTheActiveOneDies() {
-        DriftlessProcess standby = DriftlessProcess.launch(controllerConfig(), "distributed-controller-standby");
-        try {
-            await().atMost(WAIT).until(() -> standby.log().contains("this one is a standby"));
-            String sha = fleet.commit("hosts/web2.nix", "{ motd = \"web2: while a standby waits " + RUN + "\"; }\n", "web2: standby waits");
-            awaitInSync(sha, HOSTS);
-            assertFalse(standby.ready(), "the standby is not ready");
-            assertFalse(standby.log().contains("[HostReconciler]"), "the standby touches no host");
-            assertFalse(standby.log().contains("[GitWatcher]"), "the standby does not follow Git");
-
-            controller.kill();
-            standby.awaitReady(WAIT);
-            DriftlessProcess dead = controller;
-            controller = standby;
-            assertFalse(dead.alive());
-            String next = fleet.commit("hosts/web1.nix", "{ motd = \"web1: after the takeover " + RUN + "\"; }\n", "web1: after the takeover");
-            awaitInSync(next, HOSTS);
-            assertEquals(1, deployments("web1", next), "web1 is deployed exactly once");
-            assertEquals(1, deployments("web2", sha), "web2's earlier deployment is in the new controller's history, once");
-        } finally {
-            if (controller != standby) {
-                standby.close();
-            }
-        }
-    }
-
-    @Test
-    @Order(7)
     void kafkasOwnConsoleConsumerReadsHostEventsAsCloudEventsKeyedByHost() throws Exception {
         ProcessResult read = broker.tool(Duration.ofSeconds(90), "org.apache.kafka.tools.consumer.ConsoleConsumer",
                 "--bootstrap-server", broker.bootstrapServers(), "--topic", Topics.HOST_EVENTS, "--from-beginning",

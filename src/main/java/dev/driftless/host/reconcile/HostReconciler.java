@@ -149,6 +149,15 @@ public class HostReconciler {
         }
     }
 
+    /**
+     * Drops what this process remembers of the host, once another controller reconciles it: if
+     * it comes back here, what it knew then (the last good path above all) is out of date, and
+     * is read afresh from the host's history.
+     */
+    public void forget(String host) {
+        memory.remove(host);
+    }
+
     /** Asks the host's loop to roll it back one generation and hold it there. */
     public void requestRollback(String host) {
         memory.computeIfAbsent(host, this::remember).rollbackRequested = true;

@@ -3,6 +3,7 @@ package dev.driftless.host.reconcile;
 import dev.driftless.config.DriftlessConfig;
 import dev.driftless.fleet.Fleet;
 import dev.driftless.fleet.HostWaker;
+import dev.driftless.fleet.RolloutCoordinator;
 import dev.driftless.host.HostState;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -14,6 +15,7 @@ import dev.driftless.metrics.DriftlessMetrics;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,7 +32,9 @@ import org.jboss.logging.MDC;
  * Runs host reconciliations: at most {@code driftless.deploy.parallelism} at once, never two for
  * the same host, and wake-ups that arrive while a host is being reconciled fold into one more
  * run. Events wake hosts at once; the periodic resync wakes all of them, so a lost event costs
- * latency, never correctness.
+ * latency, never correctness. It runs only the hosts this controller owns: all of them
+ * standalone; when several controllers share a fleet, a host handed to another controller is
+ * let go only once its run here has finished, so no host is ever reconciled by two at once.
  */
 @ApplicationScoped
 public class ReconcileScheduler implements HostWaker {
@@ -39,6 +43,8 @@ public class ReconcileScheduler implements HostWaker {
     private static final int IDLE = 0;
     private static final int RUNNING = 1;
     private static final int RUNNING_AGAIN = 2;
+    /** Longer than any one reconcile should take; the controllers' group waits this long for a hand-over. */
+    public static final Duration RELEASE_TIMEOUT = Duration.ofMinutes(10);
 
     private final HostReconciler reconciler;
     private final Fleet fleet;
@@ -50,17 +56,22 @@ public class ReconcileScheduler implements HostWaker {
     private final Map<String, Long> notBefore = new ConcurrentHashMap<>();
 
     private final DriftlessMetrics metrics;
+    private final RolloutCoordinator coordinator;
     private final boolean controls;
+    private final boolean shared;
     /** Resyncs in progress: when each started and which hosts it still waits for. */
     private final List<Wave> waves = new CopyOnWriteArrayList<>();
 
     record Wave(long startedNanos, Set<String> pending) {}
 
-    ReconcileScheduler(HostReconciler reconciler, Fleet fleet, DriftlessMetrics metrics, DriftlessConfig config) {
+    ReconcileScheduler(HostReconciler reconciler, Fleet fleet, DriftlessMetrics metrics, DriftlessConfig config,
+            RolloutCoordinator coordinator) {
         this.reconciler = reconciler;
         this.fleet = fleet;
         this.metrics = metrics;
+        this.coordinator = coordinator;
         this.controls = config.role().controls();
+        this.shared = "kafka".equals(config.bus()); // the controllers' group hands out the hosts
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(Math.max(1, config.deploy().parallelism()),
                 r -> daemon(r, "reconcile-" + n.incrementAndGet()));
@@ -68,7 +79,59 @@ public class ReconcileScheduler implements HostWaker {
 
     void onStart(@Observes StartupEvent start) {
         if (controls) {
-            wake(fleet.names());
+            metrics.bindController(() -> fleet.owned().size(), coordinator::leads);
+            if (!shared) {
+                take(fleet.names());
+            }
+        }
+    }
+
+    /** This controller reconciles these hosts from now on. */
+    public void take(Collection<String> hosts) {
+        fleet.take(hosts);
+        if (!hosts.isEmpty()) {
+            LOG.infof("reconciling %s here", new TreeSet<>(hosts));
+        }
+        wake(hosts);
+    }
+
+    /**
+     * Another controller reconciles these hosts from now on. Returns once no run of them is left
+     * here, so that the next owner never starts one beside ours.
+     */
+    public void release(Collection<String> hosts) {
+        fleet.release(hosts);
+        hosts.forEach(h -> {
+            notBefore.remove(h);
+            failures.remove(h);
+        });
+        long deadline = System.nanoTime() + RELEASE_TIMEOUT.toNanos();
+        List<String> busy = busy(hosts);
+        if (!busy.isEmpty()) {
+            LOG.infof("handing %s to another controller once their runs here finish", busy);
+        }
+        while (!busy.isEmpty() && System.nanoTime() < deadline) {
+            sleep(20);
+            busy = busy(hosts);
+        }
+        hosts.forEach(reconciler::forget);
+        if (!busy.isEmpty()) {
+            LOG.errorf("%s still reconciling here after %s while another controller takes them over; check these hosts' "
+                    + "history for a double deployment", busy, RELEASE_TIMEOUT);
+        } else if (!hosts.isEmpty()) {
+            LOG.infof("%s handed to another controller", new TreeSet<>(hosts));
+        }
+    }
+
+    private List<String> busy(Collection<String> hosts) {
+        return hosts.stream().filter(h -> running.getOrDefault(h, new AtomicInteger(IDLE)).get() != IDLE).sorted().toList();
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -83,10 +146,14 @@ public class ReconcileScheduler implements HostWaker {
         if (!controls) {
             return; // a worker process touches no host
         }
+        Set<String> owned = fleet.owned();
+        if (owned.isEmpty()) {
+            return;
+        }
         Wave wave = new Wave(System.nanoTime(), ConcurrentHashMap.newKeySet());
-        wave.pending().addAll(fleet.names());
+        wave.pending().addAll(owned);
         waves.add(wave);
-        for (String host : fleet.names()) {
+        for (String host : owned) {
             if (!wakeIfDue(host)) {
                 finished(host);
             }
@@ -104,7 +171,7 @@ public class ReconcileScheduler implements HostWaker {
     }
 
     private boolean wakeIfDue(String host) {
-        if (!controls) {
+        if (!controls || !fleet.owns(host)) {
             return false;
         }
         Long until = notBefore.get(host);
@@ -115,10 +182,14 @@ public class ReconcileScheduler implements HostWaker {
         return true;
     }
 
-    /** Wakes a host now, even during backoff: someone asked for it. */
-    public void wakeNow(String host) {
+    /** Wakes a host now, even during backoff: someone asked for it. False when another controller reconciles it. */
+    public boolean wakeNow(String host) {
+        if (!fleet.owns(host)) {
+            return false;
+        }
         notBefore.remove(host);
         run(host);
+        return true;
     }
 
     private void run(String host) {
@@ -138,7 +209,9 @@ public class ReconcileScheduler implements HostWaker {
     private void loop(String host, AtomicInteger state) {
         do {
             state.set(RUNNING);
-            runOnce(host);
+            if (fleet.owns(host)) { // released while it waited: its new owner runs it
+                runOnce(host);
+            }
             finished(host);
         } while (!state.compareAndSet(RUNNING, IDLE));
     }

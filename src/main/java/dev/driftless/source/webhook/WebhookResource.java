@@ -107,6 +107,10 @@ public class WebhookResource {
         if (!notice.repositoryUrls().isEmpty() && notice.repositoryUrls().stream().noneMatch(u -> RepositoryUrls.same(u, followed))) {
             return answer(provider, 202, "ignored", "push to another repository than the followed one");
         }
+        if (!watcher.leads()) {
+            return answer(provider, 202, "accepted", "another controller leads rollouts; it fetches " + config.git().branch()
+                    + " at its next poll");
+        }
         LOG.infof("webhook %s delivery %s: push of %.12s to %s; fetching now", provider.path(), notice.deliveryId(),
                 String.valueOf(notice.after()), config.git().branch());
         if (queued.compareAndSet(false, true)) {

@@ -1,0 +1,216 @@
+package dev.driftless.kafka;
+
+import static dev.driftless.testing.Shell.sh;
+import static io.restassured.RestAssured.given;
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.driftless.testing.DriftlessProcess;
+import dev.driftless.testing.FleetFixture;
+import dev.driftless.testing.KafkaBroker;
+import io.restassured.path.json.JsonPath;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Several active controllers sharing one fleet on a real broker, each the packaged jar in its
+ * own JVM. The hosts are named so that each of the 8 host partitions holds one, so every
+ * controller that holds a partition reconciles a host. Controllers join mid-rollout and are
+ * killed, and no host is ever deployed twice.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ControllerSharingIT {
+
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    /** One host in each of the 8 partitions of driftless.host-owners. */
+    private static final List<String> HOSTS = List.of("node1", "node4", "node10", "node11", "node13", "node14", "node15", "node26");
+    private static final String RUN = java.util.UUID.randomUUID().toString();
+
+    private static KafkaBroker broker;
+    private static FleetFixture fleet;
+    private static Path signingKey;
+    private static DriftlessProcess worker;
+    private static final Map<String, DriftlessProcess> controllers = new LinkedHashMap<>();
+
+    @BeforeAll
+    static void startFleet() {
+        broker = KafkaBroker.start("sharing");
+        fleet = new FleetFixture(HOSTS);
+        signingKey = broker.dir().resolve("signing-key.sec");
+        sh(broker.dir(), "nix key generate-secret --key-name driftless-sharing-1 > \"$1\"", signingKey.toString());
+        Map<String, String> config = new LinkedHashMap<>(kafka("worker"));
+        config.put("driftless.data-dir", broker.dir().resolve("worker").toString());
+        config.put("driftless.git.url", "file://" + fleet.repo());
+        config.put("driftless.nix.options", "sandbox = false,substituters =");
+        worker = DriftlessProcess.start(config, "sharing-worker");
+        startController("a");
+    }
+
+    @AfterAll
+    static void stopFleet() {
+        controllers.values().forEach(DriftlessProcess::close);
+        if (worker != null) {
+            worker.close();
+        }
+        if (fleet != null) {
+            fleet.close();
+        }
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void twoControllersSplitTheHostsAndEachDeploysOnlyItsOwn() {
+        awaitInSync(fleet.head());
+        startController("b");
+        Map<String, String> owners = awaitOwners(Set.of("a", "b")); // each holds a share of the 8 partitions, so of the hosts
+
+        String sha = fleet.commit(everyHost("second", ""), "every host: second");
+        awaitInSync(sha);
+        for (String host : HOSTS) {
+            assertEquals(1, deployments(host, sha), host + " is deployed exactly once");
+            String deploying = "host " + host + " commit " + sha.substring(0, 12) + ": deploying";
+            controllers.forEach((name, c) -> assertEquals(name.equals(owners.get(host)), c.log().contains(deploying),
+                    host + " is deployed by its owner " + owners.get(host) + " alone, not by " + name));
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aControllerJoiningMidRolloutTakesHostsOnlyOnceTheirRunsAreDone() throws Exception {
+        // Every host's switch waits for this file, so the new controller surely joins while every run is under way.
+        Path gate = broker.dir().resolve("switch-gate-" + RUN);
+        String sha = fleet.commit(everyHost("third", "extraActivation = \"while [ ! -e " + gate + " ]; do sleep 0.1; done\";"),
+                "every host: third, switching when the test says");
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> states().values().stream().allMatch("Deploying"::equals));
+        startController("c");
+
+        await().atMost(WAIT).until(() -> controllers.values().stream().anyMatch(c -> c.log().contains("once their runs here finish")));
+        for (int i = 0; i < 10; i++) {
+            assertEquals(List.of(), owned(controllers.get("c")), "the new controller takes no host whose run is still under way");
+            Thread.sleep(200);
+        }
+        java.nio.file.Files.createFile(gate);
+
+        awaitOwners(Set.of("a", "b", "c"));
+        awaitInSync(sha);
+        for (String host : HOSTS) {
+            assertEquals(1, deployments(host, sha), host + " is deployed exactly once, though it changed hands mid-run");
+            assertEquals(desiredPath(host), fleet.currentSystem(host), host + " runs the committed generation");
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aKilledControllersHostsAndLeadMoveToTheOthers() {
+        Map<String, String> before = awaitOwners(Set.of("a", "b", "c"));
+        controllers.remove("a").kill(); // the first one, which leads rollouts
+
+        awaitOwners(Set.of("b", "c")); // a's share went to the others
+        String sha = fleet.commit(everyHost("fourth", ""), "every host: fourth, after a controller died");
+        awaitInSync(sha);
+        for (String host : HOSTS) {
+            assertEquals(1, deployments(host, sha), host + " is deployed exactly once");
+        }
+        assertTrue(controllers.values().stream().anyMatch(c -> c.log().contains("leading rollouts")), "another controller leads");
+        List<String> moved = HOSTS.stream().filter(h -> "a".equals(before.get(h))).toList();
+        assertTrue(!moved.isEmpty(), "a had hosts to hand over: " + before);
+    }
+
+    /**
+     * Every host is owned by exactly one live controller, as their APIs say, and the hosts are
+     * shared among exactly {@code controllers}; returns host → controller.
+     */
+    private static Map<String, String> awaitOwners(Set<String> sharing) {
+        return await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
+            Map<String, List<String>> owners = new TreeMap<>();
+            controllers.forEach((name, c) -> owned(c).forEach(h -> owners.computeIfAbsent(h, k -> new ArrayList<>()).add(name)));
+            Map<String, String> single = new TreeMap<>();
+            owners.forEach((h, names) -> {
+                if (names.size() == 1) {
+                    single.put(h, names.get(0));
+                }
+            });
+            return single;
+        }, single -> single.keySet().equals(new TreeSet<>(HOSTS)) && new TreeSet<>(single.values()).equals(sharing));
+    }
+
+    private static List<String> owned(DriftlessProcess controller) {
+        return given().baseUri(controller.url()).get("/api/v1/hosts").then().statusCode(200).extract().jsonPath()
+                .getList("findAll { it.owned }.name", String.class);
+    }
+
+    /** Every controller shows every host InSync on the commit, its own hosts and the others' alike. */
+    private static void awaitInSync(String sha) {
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            for (DriftlessProcess c : controllers.values()) {
+                JsonPath all = given().baseUri(c.url()).get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
+                for (String host : HOSTS) {
+                    assertEquals("InSync", all.getString("find { it.name == '" + host + "' }.state"), host + " on " + c.url());
+                    assertEquals(sha, all.getString("find { it.name == '" + host + "' }.desired.commit"), host + " on " + c.url());
+                }
+            }
+        });
+    }
+
+    private static Map<String, String> states() {
+        JsonPath all = given().baseUri(any().url()).get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
+        Map<String, String> states = new HashMap<>();
+        HOSTS.forEach(h -> states.put(h, all.getString("find { it.name == '" + h + "' }.state")));
+        return states;
+    }
+
+    /** Deployments of the commit in the host's history, as any controller has it: they all read the same history. */
+    private static int deployments(String host, String sha) {
+        List<Map<String, Object>> history = given().baseUri(any().url()).get("/api/v1/hosts/" + host + "/history").then().statusCode(200)
+                .extract().jsonPath().getList("$");
+        return (int) history.stream().filter(e -> "deployed".equals(e.get("kind")) && sha.equals(e.get("commit"))).count();
+    }
+
+    private static String desiredPath(String host) {
+        return given().baseUri(any().url()).get("/api/v1/hosts/" + host).then().extract().jsonPath().getString("desired.path");
+    }
+
+    private static DriftlessProcess any() {
+        return controllers.values().iterator().next();
+    }
+
+    private static Map<String, String> everyHost(String what, String extra) {
+        Map<String, String> changes = new HashMap<>();
+        HOSTS.forEach(h -> changes.put("hosts/" + h + ".nix", "{ motd = \"" + h + ": " + what + " " + RUN + "\"; " + extra + " }\n"));
+        return changes;
+    }
+
+    private static void startController(String name) {
+        Map<String, String> config = new LinkedHashMap<>(fleet.config());
+        config.putAll(kafka("controller"));
+        config.put("driftless.data-dir", broker.dir().resolve("controller-" + name).toString()); // a mirror of its own
+        controllers.put(name, DriftlessProcess.start(config, "sharing-controller-" + name));
+    }
+
+    private static Map<String, String> kafka(String role) {
+        Map<String, String> config = new LinkedHashMap<>();
+        config.put("quarkus.profile", "kafka");
+        config.put("kafka.bootstrap.servers", broker.bootstrapServers());
+        config.put("driftless.role", role);
+        config.put("driftless.nix.signing-key-file", signingKey.toString());
+        return config;
+    }
+}
