@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Distributed mode on one machine, to try it: a Kafka broker (KRaft, from Maven Central), two
-# worker processes and one controller, all on the example fleet of scripts/run-example.sh
-# (under .driftless-distributed/, or $DRIFTLESS_EXAMPLE_DIR). Ctrl-C stops everything.
-# Extra arguments go to the controller's JVM.
+# worker processes and two controllers that share the hosts ($DRIFTLESS_CONTROLLERS of them),
+# all on the example fleet of scripts/run-example.sh (under .driftless-distributed/, or
+# $DRIFTLESS_EXAMPLE_DIR). Ctrl-C stops everything. Extra arguments go to the controllers' JVMs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -29,19 +29,26 @@ for w in 1 2; do
   java -Dquarkus.http.port=$((port + w)) "${common[@]}" -Ddriftless.role=worker -Ddriftless.data-dir="$work/worker$w" \
     -jar target/quarkus-app/quarkus-run.jar > "$work/logs/worker$w.log" 2>&1 & pids+=($!)
 done
+controller() { # number, port; each controller has a data directory (a Git mirror) of its own
+  java -Dquarkus.http.port="$2" "${common[@]}" -Ddriftless.role=controller -Ddriftless.data-dir="$work/controller$1" \
+    -Ddriftless.git.poll-interval="${DRIFTLESS_POLL:-5s}" \
+    -Ddriftless.hosts.web1.target="local:$work/hosts/web1" \
+    -Ddriftless.hosts.web2.target="local:$work/hosts/web2" \
+    -Ddriftless.hosts.db1.target="local:$work/hosts/db1" \
+    "${@:3}" -jar target/quarkus-app/quarkus-run.jar
+}
+controllers=${DRIFTLESS_CONTROLLERS:-2}
+for ((c = 2; c <= controllers; c++)); do
+  controller "$c" $((port + 10 + c)) "$@" > "$work/logs/controller$c.log" 2>&1 & pids+=($!)
+done
 cat >&2 <<EOT
 
-Kafka on 127.0.0.1:$kport, workers on :$((port + 1)) and :$((port + 2)) (logs in $work/logs),
-and the controller on http://localhost:$port in the foreground:
-  curl -s localhost:$port/api/v1/hosts
+Kafka on 127.0.0.1:$kport, workers on :$((port + 1)) and :$((port + 2)), $((controllers - 1)) more controller(s)
+from :$((port + 12)) (logs in $work/logs), and a controller on http://localhost:$port in the foreground:
+  curl -s localhost:$port/api/v1/hosts      # "owned": true for the hosts this controller reconciles
   cd $work/fleet && \$EDITOR hosts/web1.nix && git commit -am "web1: change"
   grep built $work/logs/worker*.log          # which worker built what
 
 EOT
-java -Dquarkus.http.port="$port" "${common[@]}" -Ddriftless.role=controller -Ddriftless.data-dir="$work/controller" \
-  -Ddriftless.git.poll-interval="${DRIFTLESS_POLL:-5s}" \
-  -Ddriftless.hosts.web1.target="local:$work/hosts/web1" \
-  -Ddriftless.hosts.web2.target="local:$work/hosts/web2" \
-  -Ddriftless.hosts.db1.target="local:$work/hosts/db1" \
-  "$@" -jar target/quarkus-app/quarkus-run.jar & pids+=($!)
+controller 1 "$port" "$@" & pids+=($!)
 wait "${pids[-1]}"

@@ -63,6 +63,7 @@ class HelmChartTest {
         assertEquals("s3://fleet-nix-cache?region=eu-central-1", env(workerContainer, "DRIFTLESS_NIX_CACHE"));
         assertEquals("/etc/driftless/webhook-github", env(workerContainer, "DRIFTLESS_WEBHOOK_GITHUB_SECRET_FILE"));
         assertTrue(env(workerContainer, "DRIFTLESS_GIT_TOKEN_FILE") == null, "no token file the secret does not hold");
+        assertEquals(2, only(objects, "StatefulSet").path("spec").path("replicas").asInt(), "controllers that share the hosts");
         JsonNode controller = only(objects, "StatefulSet").path("spec").path("template").path("spec").path("containers").get(0);
         assertEquals("controller", env(controller, "DRIFTLESS_ROLE"));
 
