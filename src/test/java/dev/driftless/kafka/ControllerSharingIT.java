@@ -1,6 +1,5 @@
 package dev.driftless.kafka;
 
-import static dev.driftless.testing.Shell.sh;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.driftless.testing.DriftlessProcess;
 import dev.driftless.testing.FleetFixture;
-import dev.driftless.testing.KafkaBroker;
+import dev.driftless.testing.KafkaFleet;
 import io.restassured.path.json.JsonPath;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,23 +40,16 @@ class ControllerSharingIT {
     private static final List<String> HOSTS = List.of("node1", "node4", "node10", "node11", "node13", "node14", "node15", "node26");
     private static final String RUN = java.util.UUID.randomUUID().toString();
 
-    private static KafkaBroker broker;
+    private static KafkaFleet kafka;
     private static FleetFixture fleet;
-    private static Path signingKey;
     private static DriftlessProcess worker;
     private static final Map<String, DriftlessProcess> controllers = new LinkedHashMap<>();
 
     @BeforeAll
     static void startFleet() {
-        broker = KafkaBroker.start("sharing");
-        fleet = new FleetFixture(HOSTS);
-        signingKey = broker.dir().resolve("signing-key.sec");
-        sh(broker.dir(), "nix key generate-secret --key-name driftless-sharing-1 > \"$1\"", signingKey.toString());
-        Map<String, String> config = new LinkedHashMap<>(kafka("worker"));
-        config.put("driftless.data-dir", broker.dir().resolve("worker").toString());
-        config.put("driftless.git.url", "file://" + fleet.repo());
-        config.put("driftless.nix.options", "sandbox = false,substituters =");
-        worker = DriftlessProcess.start(config, "sharing-worker");
+        kafka = KafkaFleet.start("sharing", HOSTS);
+        fleet = kafka.fleet();
+        worker = DriftlessProcess.start(kafka.worker("worker"), "sharing-worker");
         startController("a");
     }
 
@@ -67,11 +59,8 @@ class ControllerSharingIT {
         if (worker != null) {
             worker.close();
         }
-        if (fleet != null) {
-            fleet.close();
-        }
-        if (broker != null) {
-            broker.close();
+        if (kafka != null) {
+            kafka.close();
         }
     }
 
@@ -96,14 +85,15 @@ class ControllerSharingIT {
     @Order(2)
     void aControllerJoiningMidRolloutTakesHostsOnlyOnceTheirRunsAreDone() throws Exception {
         // Every host's switch waits for this file, so the new controller surely joins while every run is under way.
-        Path gate = broker.dir().resolve("switch-gate-" + RUN);
+        Path gate = kafka.broker().dir().resolve("switch-gate-" + RUN);
         String sha = fleet.commit(everyHost("third", "extraActivation = \"while [ ! -e " + gate + " ]; do sleep 0.1; done\";"),
                 "every host: third, switching when the test says");
         await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> states().values().stream().allMatch("Deploying"::equals));
         startController("c");
 
         await().atMost(WAIT).until(() -> controllers.values().stream().anyMatch(c -> c.log().contains("once their runs here finish")));
-        for (int i = 0; i < 10; i++) {
+        // Without the wait, the group would hand them to it within about 3 s.
+        for (int i = 0; i < 40; i++) {
             assertEquals(List.of(), owned(controllers.get("c")), "the new controller takes no host whose run is still under way");
             Thread.sleep(200);
         }
@@ -179,9 +169,7 @@ class ControllerSharingIT {
 
     /** Deployments of the commit in the host's history, as any controller has it: they all read the same history. */
     private static int deployments(String host, String sha) {
-        List<Map<String, Object>> history = given().baseUri(any().url()).get("/api/v1/hosts/" + host + "/history").then().statusCode(200)
-                .extract().jsonPath().getList("$");
-        return (int) history.stream().filter(e -> "deployed".equals(e.get("kind")) && sha.equals(e.get("commit"))).count();
+        return KafkaFleet.deployments(any().url(), host, sha);
     }
 
     private static String desiredPath(String host) {
@@ -199,18 +187,7 @@ class ControllerSharingIT {
     }
 
     private static void startController(String name) {
-        Map<String, String> config = new LinkedHashMap<>(fleet.config());
-        config.putAll(kafka("controller"));
-        config.put("driftless.data-dir", broker.dir().resolve("controller-" + name).toString()); // a mirror of its own
-        controllers.put(name, DriftlessProcess.start(config, "sharing-controller-" + name));
-    }
-
-    private static Map<String, String> kafka(String role) {
-        Map<String, String> config = new LinkedHashMap<>();
-        config.put("quarkus.profile", "kafka");
-        config.put("kafka.bootstrap.servers", broker.bootstrapServers());
-        config.put("driftless.role", role);
-        config.put("driftless.nix.signing-key-file", signingKey.toString());
-        return config;
+        // A data directory, so a Git mirror, of its own.
+        controllers.put(name, DriftlessProcess.start(kafka.controller("controller-" + name), "sharing-controller-" + name));
     }
 }

@@ -1,6 +1,5 @@
 package dev.driftless.kafka;
 
-import static dev.driftless.testing.Shell.sh;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.equalTo;
@@ -14,6 +13,7 @@ import dev.driftless.exec.ProcessResult;
 import dev.driftless.testing.DriftlessProcess;
 import dev.driftless.testing.FleetFixture;
 import dev.driftless.testing.KafkaBroker;
+import dev.driftless.testing.KafkaFleet;
 import io.restassured.path.json.JsonPath;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -60,20 +60,18 @@ class DistributedModeIT {
     /** In every configuration a test writes, so that no build is already in the store from an earlier run. */
     private static final String RUN = java.util.UUID.randomUUID().toString();
 
+    private static KafkaFleet kafka;
     private static KafkaBroker broker;
     private static FleetFixture fleet;
-    private static Path signingKey;
     private static DriftlessProcess controller;
     private static final Map<String, DriftlessProcess> workers = new LinkedHashMap<>();
     private static int starts;
 
     @BeforeAll
     static void startFleet() {
-        broker = KafkaBroker.start("distributed");
-        fleet = new FleetFixture(HOSTS);
-        // One key for every process, as a shared secret would provide: hosts trust what any worker built.
-        signingKey = broker.dir().resolve("signing-key.sec");
-        sh(broker.dir(), "nix key generate-secret --key-name driftless-it-1 > \"$1\"", signingKey.toString());
+        kafka = KafkaFleet.start("distributed", HOSTS);
+        broker = kafka.broker();
+        fleet = kafka.fleet();
         startWorker("worker-a");
         startWorker("worker-b");
         controller = startController();
@@ -85,11 +83,8 @@ class DistributedModeIT {
             controller.close();
         }
         workers.values().forEach(DriftlessProcess::close);
-        if (fleet != null) {
-            fleet.close();
-        }
-        if (broker != null) {
-            broker.close();
+        if (kafka != null) {
+            kafka.close();
         }
     }
 
@@ -289,7 +284,7 @@ class DistributedModeIT {
     }
 
     private static int deployments(String host, String sha) {
-        return history(host).stream().filter(e -> "deployed".equals(e.get("kind")) && sha.equals(e.get("commit"))).toList().size();
+        return KafkaFleet.deployments(controller.url(), host, sha);
     }
 
     private static List<Map<String, Object>> history(String host) {
@@ -312,26 +307,10 @@ class DistributedModeIT {
     }
 
     private static Map<String, String> controllerConfig() {
-        Map<String, String> config = new LinkedHashMap<>(fleet.config());
-        config.putAll(kafka("controller"));
-        return config;
+        return kafka.controller(null);
     }
 
     private static void startWorker(String name) {
-        Map<String, String> config = new LinkedHashMap<>(kafka("worker"));
-        config.put("driftless.data-dir", broker.dir().resolve(name).toString());
-        config.put("driftless.git.url", "file://" + fleet.repo());
-        config.put("driftless.nix.options", "sandbox = false,substituters =");
-        workers.put(name, DriftlessProcess.start(config, "distributed-" + name));
+        workers.put(name, DriftlessProcess.start(kafka.worker(name), "distributed-" + name));
     }
-
-    private static Map<String, String> kafka(String role) {
-        Map<String, String> config = new LinkedHashMap<>();
-        config.put("quarkus.profile", "kafka");
-        config.put("kafka.bootstrap.servers", broker.bootstrapServers());
-        config.put("driftless.role", role);
-        config.put("driftless.nix.signing-key-file", signingKey.toString());
-        return config;
-    }
-
 }
