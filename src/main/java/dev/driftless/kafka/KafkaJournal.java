@@ -28,6 +28,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.header.Header;
@@ -166,6 +167,36 @@ public final class KafkaJournal implements StateJournal, AutoCloseable {
 
     private void followLoop(Changes changes) {
         try {
+            while (!closing && !startFollowing()) {
+                pause();
+            }
+            while (!closing) {
+                try {
+                    for (ConsumerRecord<String, byte[]> record : follower.poll(Duration.ofMillis(200))) {
+                        Header from = record.headers().lastHeader(WRITER);
+                        if (from == null || !writer.equals(new String(from.value(), StandardCharsets.UTF_8))) {
+                            apply(record, changes); // what this process wrote is in its store already
+                        }
+                    }
+                    passBarriers();
+                } catch (WakeupException stopping) {
+                    throw stopping;
+                } catch (KafkaException e) {
+                    LOG.errorf("cannot read what other controllers write: %s; trying again. Check that the broker is up.", e.getMessage());
+                    pause();
+                }
+            }
+        } catch (WakeupException stopping) {
+            // close() woke us
+        } finally {
+            following = false;
+            follower.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Every state partition from where the replay ended, the host events from their recent past. */
+    private boolean startFollowing() {
+        try {
             List<TopicPartition> events = new ArrayList<>();
             follower.partitionsFor(Topics.HOST_EVENTS, startupTimeout).forEach(p -> events.add(new TopicPartition(Topics.HOST_EVENTS, p.partition())));
             List<TopicPartition> all = new ArrayList<>(statePositions.keySet());
@@ -174,22 +205,20 @@ public final class KafkaJournal implements StateJournal, AutoCloseable {
             statePositions.forEach(follower::seek);
             Map<TopicPartition, Long> begin = follower.beginningOffsets(events, startupTimeout);
             follower.endOffsets(events, startupTimeout).forEach((p, end) -> follower.seek(p, Math.max(begin.get(p), end - RECENT_HOST_EVENTS)));
-            while (!closing) {
-                for (ConsumerRecord<String, byte[]> record : follower.poll(Duration.ofMillis(200))) {
-                    Header from = record.headers().lastHeader(WRITER);
-                    if (from == null || !writer.equals(new String(from.value(), StandardCharsets.UTF_8))) {
-                        apply(record, changes); // what this process wrote is in its store already
-                    }
-                }
-                passBarriers();
-            }
+            return true;
         } catch (WakeupException stopping) {
-            // close() woke us
-        } catch (RuntimeException e) {
-            LOG.errorf(e, "stopped following the state other controllers write: %s. Restart this controller.", e.getMessage());
-        } finally {
-            following = false;
-            follower.close(Duration.ofSeconds(5));
+            throw stopping;
+        } catch (KafkaException e) {
+            LOG.errorf("cannot start following what other controllers write: %s; trying again", e.getMessage());
+            return false;
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(1000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -220,7 +249,7 @@ public final class KafkaJournal implements StateJournal, AutoCloseable {
                     b.done.complete(null);
                 }
             } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                // the broker is away; try again at the next poll
+                return; // the broker is away; try again at the next poll
             }
         }
     }

@@ -44,7 +44,7 @@ public class ReconcileScheduler implements HostWaker {
     private static final int RUNNING = 1;
     private static final int RUNNING_AGAIN = 2;
     /** Longer than any one reconcile should take; the controllers' group waits this long for a hand-over. */
-    public static final Duration RELEASE_TIMEOUT = Duration.ofMinutes(10);
+    private static final Duration RELEASE_TIMEOUT = Duration.ofMinutes(10);
 
     private final HostReconciler reconciler;
     private final Fleet fleet;
@@ -104,14 +104,14 @@ public class ReconcileScheduler implements HostWaker {
         hosts.forEach(h -> {
             notBefore.remove(h);
             failures.remove(h);
+            finished(h); // a resync in progress no longer waits for it
         });
         long deadline = System.nanoTime() + RELEASE_TIMEOUT.toNanos();
         List<String> busy = busy(hosts);
         if (!busy.isEmpty()) {
             LOG.infof("handing %s to another controller once their runs here finish", busy);
         }
-        while (!busy.isEmpty() && System.nanoTime() < deadline) {
-            sleep(20);
+        while (!busy.isEmpty() && System.nanoTime() < deadline && sleep(20)) {
             busy = busy(hosts);
         }
         hosts.forEach(reconciler::forget);
@@ -127,11 +127,14 @@ public class ReconcileScheduler implements HostWaker {
         return hosts.stream().filter(h -> running.getOrDefault(h, new AtomicInteger(IDLE)).get() != IDLE).sorted().toList();
     }
 
-    private static void sleep(long millis) {
+    /** False once interrupted: the process is stopping, and waiting longer helps nobody. */
+    private static boolean sleep(long millis) {
         try {
             Thread.sleep(millis);
+            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return false;
         }
     }
 
