@@ -70,8 +70,9 @@ for i in $(seq 1 "$events"); do
   printf 'h%s\t{"specversion":"1.0","id":"bench-%s","source":"/bench","type":"dev.driftless.build.succeeded","subject":"h%s","datacontenttype":"application/json","data":{"sha":"0000000000000000000000000000000000000000","host":"h%s","drvPath":"/nix/store/x.drv","outPath":"/nix/store/y"}}\n' $((i % hosts + 1)) "$i" $((i % hosts + 1)) $((i % hosts + 1))
 done > "$work/events.txt"
 consumed() { curl -fs "localhost:$cport/q/metrics" | awk -F' ' '/^kafka_consumer_fetch_manager_records_consumed_total\{client_id="kafka-consumer-build-results-in"/ {printf "%d", $2}'; }
-lag() { kafka_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server "127.0.0.1:$kport" --describe \
-  --group driftless-controllers | awk '$2 == "driftless.build-results" && $6 ~ /^[0-9]+$/ {s += $6} END {print s + 0}'; }
+group_tool() { kafka_tool org.apache.kafka.tools.consumer.group.ConsumerGroupCommand --bootstrap-server "127.0.0.1:$kport" "$@"; }
+# Each controller reads the results in a group of its own, named after the process.
+lag() { group_tool --describe --group "$(group_tool --list | grep '^driftless-controller-' | head -1)" | awk '$2 == "driftless.build-results" && $6 ~ /^[0-9]+$/ {s += $6} END {print s + 0}'; }
 base=$(consumed)
 kafka_tool org.apache.kafka.tools.ConsoleProducer --bootstrap-server "127.0.0.1:$kport" --topic driftless.build-results \
   --property parse.key=true --property key.separator=$'\t' < "$work/events.txt" &
