@@ -10,25 +10,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 hosts=${1:-16}
-scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl >/dev/null
-[ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q -ntp package -DskipTests
-[ -s target/kafka-broker.classpath ] || ./mvnw -B -q -ntp generate-test-resources
 . bench/lib.sh
-work=$(mktemp -d /tmp/driftless-controllers-bench.XXXXXX)
 kport=${BENCH_KAFKA_PORT:-19492}; port=${BENCH_PORT:-18490}
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
-  [ -n "${BENCH_KEEP:-}" ] && { echo "kept $work" >&2; return; }
-  chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-
-scripts/kafka-broker.sh "$kport" "$work/kafka" > "$work/kafka.log" 2>&1 & pids+=($!)
-until (exec 3<>"/dev/tcp/127.0.0.1/$kport") 2>/dev/null; do sleep 0.2; done
-new_repo "$work/fleet"
-for i in $(seq 1 "$hosts"); do printf '{ motd = "h%s"; }\n' "$i" > "$work/fleet/hosts/h$i.nix"; mkdir -p "$work/hosts/h$i"; done
-git -C "$work/fleet" add -A; git -C "$work/fleet" commit -q -m "$hosts hosts"
-nix key generate-secret --key-name bench-1 > "$work/key.sec"
-hostflags=(); for i in $(seq 1 "$hosts"); do hostflags+=("-Ddriftless.hosts.h$i.target=local:$work/hosts/h$i"); done
+kafka_bench controllers "$kport" "$hosts"
 
 start() { # name port role extra-flags... -> starts a Driftless process in the background, prints its pid
   local name=$1 port=$2 role=$3; shift 3

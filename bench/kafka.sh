@@ -9,30 +9,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 events=${1:-20000}; hosts=${2:-24}; rounds=${3:-8}
-scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl >/dev/null
-[ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q -ntp package -DskipTests
-[ -s target/kafka-broker.classpath ] || ./mvnw -B -q -ntp generate-test-resources
 . bench/lib.sh
-work=$(mktemp -d /tmp/driftless-kafka-bench.XXXXXX)
 kport=${BENCH_KAFKA_PORT:-19392}; cport=${BENCH_PORT:-18390}
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
-  [ -n "${BENCH_KEEP:-}" ] && { echo "kept $work" >&2; return; }
-  chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
+# A fleet of $hosts hosts whose builds each sleep 1 s (see touch_all): cheap in CPU, long enough to see parallelism.
+kafka_bench kafka "$kport" "$hosts"
 cp=$(cat target/kafka-broker.classpath)
 kafka_tool() { java -cp "$cp" -Dlog4j2.configurationFile="$work/kafka/log4j2.properties" "$@" 2>/dev/null; }
 stats() { sort -n | awk '{a[NR]=$1} END {printf "min %5d ms   median %5d ms   max %5d ms   (n=%d)\n", a[1], a[int((NR+1)/2)], a[NR], NR}'; }
 
-scripts/kafka-broker.sh "$kport" "$work/kafka" > "$work/kafka.log" 2>&1 & pids+=($!)
-until (exec 3<>"/dev/tcp/127.0.0.1/$kport") 2>/dev/null; do sleep 0.2; done
-
-# A fleet of $hosts hosts whose builds each sleep 1 s: cheap in CPU, long enough to see parallelism.
-new_repo "$work/fleet"
-for i in $(seq 1 "$hosts"); do printf '{ motd = "h%s"; }\n' "$i" > "$work/fleet/hosts/h$i.nix"; mkdir -p "$work/hosts/h$i"; done
-git -C "$work/fleet" add -A; git -C "$work/fleet" commit -q -m "$hosts hosts"
-nix key generate-secret --key-name bench-1 > "$work/key.sec"
-hostflags=(); for i in $(seq 1 "$hosts"); do hostflags+=("-Ddriftless.hosts.h$i.target=local:$work/hosts/h$i"); done
 
 start() { # name port role extra-flags... -> starts a Driftless process, waits until ready
   local name=$1 port=$2 role=$3; shift 3

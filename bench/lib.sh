@@ -4,3 +4,26 @@ export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@driftless.invalid GIT_COMMIT
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # new_repo DIR: a Git repository made from the example fleet
 new_repo() { cp -r examples/fleet "$1"; git -C "$1" init -q -b main; git -C "$1" add -A; git -C "$1" commit -q -m init; }
+
+# kafka_bench NAME KAFKA_PORT HOSTS: what the Kafka benches share. Builds what is missing, makes
+# $work, starts a broker from the Maven Central artifacts on KAFKA_PORT, and a fleet of HOSTS
+# local hosts h1..hN ($hostflags) in $work/fleet with a signing key. Every pid in $pids is
+# killed on exit, and $work removed unless BENCH_KEEP is set.
+kafka_bench() {
+  scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl >/dev/null
+  [ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q -ntp package -DskipTests
+  [ -s target/kafka-broker.classpath ] || ./mvnw -B -q -ntp generate-test-resources
+  work=$(mktemp -d "/tmp/driftless-$1-bench.XXXXXX")
+  pids=()
+  trap kafka_bench_cleanup EXIT
+  scripts/kafka-broker.sh "$2" "$work/kafka" > "$work/kafka.log" 2>&1 & pids+=($!)
+  until (exec 3<>"/dev/tcp/127.0.0.1/$2") 2>/dev/null; do sleep 0.2; done
+  new_repo "$work/fleet"
+  for i in $(seq 1 "$3"); do printf '{ motd = "h%s"; }\n' "$i" > "$work/fleet/hosts/h$i.nix"; mkdir -p "$work/hosts/h$i"; done
+  git -C "$work/fleet" add -A; git -C "$work/fleet" commit -q -m "$3 hosts"
+  nix key generate-secret --key-name bench-1 > "$work/key.sec"
+  hostflags=(); for i in $(seq 1 "$3"); do hostflags+=("-Ddriftless.hosts.h$i.target=local:$work/hosts/h$i"); done
+}
+kafka_bench_cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
+  [ -n "${BENCH_KEEP:-}" ] && { echo "kept $work" >&2; return; }
+  chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }

@@ -1,5 +1,6 @@
 package dev.driftless.fleet;
 
+import dev.driftless.host.Actual;
 import dev.driftless.host.Desired;
 import dev.driftless.host.HostState;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -47,6 +48,9 @@ public class RemoteChanges implements StateJournal.Changes {
         store.restoreHistory(host, entry);
         if (Arrays.asList(HistoryEntry.DEPLOYMENT_KINDS).contains(entry.kind())) {
             fleet.mirror(host, s -> s.deployed(Fleet.toDeployment(entry)));
+        }
+        if (HistoryEntry.DEPLOYED.equals(entry.kind()) && entry.generation() != null) {
+            fleet.mirror(host, s -> s.observed(new Actual(entry.path(), entry.generation()), entry.at())); // what it runs now
         }
     }
 

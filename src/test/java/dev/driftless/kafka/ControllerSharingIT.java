@@ -147,7 +147,7 @@ class ControllerSharingIT {
                 .getList("findAll { it.owned }.name", String.class);
     }
 
-    /** Every controller shows every host InSync on the commit, its own hosts and the others' alike. */
+    /** Every controller shows every host InSync on the commit and running it, its own hosts and the others' alike. */
     private static void awaitInSync(String sha) {
         await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             for (DriftlessProcess c : controllers.values()) {
@@ -155,6 +155,8 @@ class ControllerSharingIT {
                 for (String host : HOSTS) {
                     assertEquals("InSync", all.getString("find { it.name == '" + host + "' }.state"), host + " on " + c.url());
                     assertEquals(sha, all.getString("find { it.name == '" + host + "' }.desired.commit"), host + " on " + c.url());
+                    assertEquals(all.getString("find { it.name == '" + host + "' }.desired.path"),
+                            all.getString("find { it.name == '" + host + "' }.actual.path"), host + " runs it, as " + c.url() + " knows");
                 }
             }
         });
