@@ -38,6 +38,11 @@ public interface DriftlessConfig {
     @WithDefault("in-process")
     String bus();
 
+    /** Distributed mode: jobs on Kafka, and controllers that share the fleet through their consumer group. */
+    default boolean distributed() {
+        return "kafka".equals(bus());
+    }
+
     Kafka kafka();
 
     interface Kafka {

@@ -45,7 +45,7 @@ public class RolloutCoordinator {
 
     RolloutCoordinator(FleetStore store, Fleet fleet, HostWaker waker, Nix nix, DriftlessConfig config,
             @Channel(Channels.BUILD_REQUESTS_OUT) Emitter<BuildRequest> builds) {
-        this.leads = !"kafka".equals(config.bus()); // alone, it leads; in a group, once the group says so
+        this.leads = !config.distributed(); // alone, it leads; in a group, once the group says so
         this.store = store;
         this.fleet = fleet;
         this.waker = waker;

@@ -13,10 +13,12 @@ import io.quarkus.runtime.StartupEvent;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.context.Dependent;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Disposes;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import jakarta.interceptor.Interceptor;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -49,31 +51,27 @@ public class KafkaWiring {
      * The beans that carry out a controller's duties, looked up only once the application
      * starts. Dependent, not a client proxy, so that its fields can be read.
      */
-    @jakarta.enterprise.context.Dependent
+    @Dependent
     static class ControllerBeans {
-        @jakarta.inject.Inject
+        @Inject
         Fleet fleet;
-        @jakarta.inject.Inject
+        @Inject
         RemoteChanges remote;
-        @jakarta.inject.Inject
+        @Inject
         ReconcileScheduler scheduler;
-        @jakarta.inject.Inject
+        @Inject
         RolloutCoordinator coordinator;
-        @jakarta.inject.Inject
+        @Inject
         GitWatcher watcher;
-        @jakarta.inject.Inject
+        @Inject
         KafkaClientService clients;
-        @jakarta.inject.Inject
+        @Inject
         StateJournal journal;
-    }
-
-    boolean distributed() {
-        return "kafka".equals(config.bus());
     }
 
     /** Before any channel subscribes, since a consumer of a topic that does not exist yet would wait for it. */
     void start(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent start) {
-        if (distributed()) {
+        if (config.distributed()) {
             prepare();
         }
     }
@@ -84,7 +82,7 @@ public class KafkaWiring {
      * starts from everything the previous holder wrote.
      */
     void join(@Observes @Priority(Interceptor.Priority.LIBRARY_AFTER) StartupEvent start) {
-        if (distributed() && config.role().controls()) {
+        if (config.distributed() && config.role().controls()) {
             ControllerBeans d = beans.get();
             d.fleet.names(); // the store has replayed the journal: following goes on from there
             d.journal.follow(d.remote);
@@ -117,7 +115,7 @@ public class KafkaWiring {
     @Produces
     @Singleton
     StateJournal journal(HostEvents events) {
-        if (!distributed() || !config.role().controls()) {
+        if (!config.distributed() || !config.role().controls()) {
             return StateJournal.LOCAL; // a worker's store is never read
         }
         prepare();

@@ -98,14 +98,7 @@ public final class DriftlessProcess implements AutoCloseable {
     /** Stops it as a service manager would, with SIGTERM, and waits for it to go. */
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        ChildJvm.stop(process, 30);
     }
 
 }

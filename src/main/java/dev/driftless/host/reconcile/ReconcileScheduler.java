@@ -71,7 +71,7 @@ public class ReconcileScheduler implements HostWaker {
         this.metrics = metrics;
         this.coordinator = coordinator;
         this.controls = config.role().controls();
-        this.shared = "kafka".equals(config.bus()); // the controllers' group hands out the hosts
+        this.shared = config.distributed(); // the controllers' group hands out the hosts
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(Math.max(1, config.deploy().parallelism()),
                 r -> daemon(r, "reconcile-" + n.incrementAndGet()));
