@@ -1,7 +1,7 @@
 package dev.driftless.api;
 
 import dev.driftless.fleet.Fleet;
-import dev.driftless.host.reconcile.HostReconciler;
+import dev.driftless.host.reconcile.HostRequests;
 import dev.driftless.host.reconcile.ReconcileScheduler;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
@@ -18,16 +18,16 @@ import java.util.Map;
 public class HostActionsResource {
 
     private final Fleet fleet;
-    private final HostReconciler reconciler;
+    private final HostRequests requests;
     private final ReconcileScheduler scheduler;
 
-    HostActionsResource(Fleet fleet, HostReconciler reconciler, ReconcileScheduler scheduler) {
+    HostActionsResource(Fleet fleet, HostRequests requests, ReconcileScheduler scheduler) {
         this.fleet = fleet;
-        this.reconciler = reconciler;
+        this.requests = requests;
         this.scheduler = scheduler;
     }
 
-    /** Reconciles now, retrying a generation that failed before and releasing a rollback hold. */
+    /** Reconciles now, retrying a generation that failed before (its quarantine ends) and releasing a rollback hold. */
     @POST
     @Path("/sync")
     public Response sync(@PathParam("name") String name) {
@@ -35,12 +35,16 @@ public class HostActionsResource {
         if (!fleet.owns(name)) {
             return elsewhere(name);
         }
-        reconciler.requestSync(name);
+        requests.sync(name);
         scheduler.wakeNow(name);
         return accepted(name, "sync", "the host is reconciled now; watch GET /api/v1/hosts/" + name);
     }
 
-    /** Rolls the host back one generation and holds it there until a sync or a new commit. */
+    /**
+     * Rolls the host back to the generation it ran before its last deployment (else the profile's
+     * previous one) and holds it there until a sync or a new commit. The request is durable: a
+     * restart before the host's loop carries it out does not lose it.
+     */
     @POST
     @Path("/rollback")
     public Response rollback(@PathParam("name") String name) {
@@ -48,9 +52,9 @@ public class HostActionsResource {
         if (!fleet.owns(name)) {
             return elsewhere(name);
         }
-        reconciler.requestRollback(name);
+        requests.rollback(name);
         scheduler.wakeNow(name);
-        return accepted(name, "rollback", "the host is rolled back one generation and held there; POST sync to resume");
+        return accepted(name, "rollback", "the host is rolled back to the generation it ran before its last deployment and held there; POST sync to resume");
     }
 
     private void known(String name) {

@@ -1,12 +1,20 @@
 package dev.driftless.api;
 
+import dev.driftless.host.Actual;
 import dev.driftless.host.Deployment;
+import dev.driftless.host.HostRecord;
 import dev.driftless.host.HostStatus;
 import java.time.Instant;
+import java.util.Locale;
 
-/** A host as {@code /api/v1/hosts} shows it. */
+/**
+ * A host as {@code /api/v1/hosts} shows it: its state, and the durable record its loop decides
+ * from (what was last applied with success, the last attempt and what the host ran before it, a
+ * quarantined generation, a hold).
+ */
 public record HostView(String name, String target, String state, boolean inSync, DesiredView desired, ActualView actual,
-        Instant driftSince, String driftCause, DeploymentView lastDeployment, String message, Instant observedAt, boolean owned) {
+        Instant driftSince, String driftCause, DeploymentView lastDeployment, String message, Instant observedAt, boolean owned,
+        AppliedView lastApplied, AttemptView lastAttempt, QuarantineView quarantine, HoldView hold) {
 
     public record DesiredView(String commit, Instant committedAt, String path) {}
 
@@ -15,13 +23,32 @@ public record HostView(String name, String target, String state, boolean inSync,
     public record DeploymentView(String commit, String path, String result, Integer generation, Instant startedAt,
             Instant finishedAt, String message) {}
 
+    public record AppliedView(String commit, String path, int generation, Instant at) {}
+
+    /** {@code result}: in_progress, succeeded, failed, rolled_back or rollback_failed; {@code before}: the rollback target. */
+    public record AttemptView(String commit, String path, String result, String reason, Instant at, ActualView before) {}
+
+    public record QuarantineView(String path, String reason, Instant since) {}
+
+    /** {@code pending}: asked for and not yet carried out; {@code on}: where the host is held; released by a sync or a new commit. */
+    public record HoldView(ActualView on, boolean pending, String reason, Instant since) {}
+
     /** {@code owned}: this controller reconciles the host; otherwise its state is as its own controller last reported it. */
     static HostView of(HostStatus s, boolean owned) {
+        HostRecord r = s.record() == null ? HostRecord.EMPTY : s.record();
         return new HostView(s.name(), s.target(), s.state().label(), s.inSync(),
                 s.desired() == null ? null : new DesiredView(s.desired().commit(), s.desired().committedAt(), s.desired().path()),
-                s.actual() == null ? null : new ActualView(s.actual().path(), s.actual().generation()),
-                s.driftSince(), s.cause() == null ? null : s.cause().label(), deployment(s.lastDeployment()), s.message(),
-                s.observedAt(), owned);
+                actual(s.actual()), s.driftSince(), s.cause() == null ? null : s.cause().label(), deployment(s.lastDeployment()),
+                s.message(), s.observedAt(), owned,
+                r.applied() == null ? null : new AppliedView(r.applied().commit(), r.applied().path(), r.applied().generation(), r.applied().at()),
+                r.attempt() == null ? null : new AttemptView(r.attempt().commit(), r.attempt().path(),
+                        r.attempt().outcome().name().toLowerCase(Locale.ROOT), r.attempt().reason(), r.attempt().at(), actual(r.attempt().before())),
+                r.quarantine() == null ? null : new QuarantineView(r.quarantine().path(), r.quarantine().reason(), r.quarantine().at()),
+                r.hold() == null ? null : new HoldView(actual(r.hold().on()), r.hold().pending(), r.hold().reason(), r.hold().at()));
+    }
+
+    private static ActualView actual(Actual a) {
+        return a == null ? null : new ActualView(a.path(), a.generation());
     }
 
     private static DeploymentView deployment(Deployment d) {

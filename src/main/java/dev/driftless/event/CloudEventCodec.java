@@ -43,6 +43,24 @@ public final class CloudEventCodec {
 
     private CloudEventCodec() {}
 
+    /** Plain JSON of a record, the way the state store keeps values that have no columns of their own. */
+    public static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot write " + value.getClass().getSimpleName() + " as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    /** The record {@link #json} wrote. */
+    public static <T> T fromJson(String json, Class<T> type) {
+        try {
+            return JSON.readValue(json, type);
+        } catch (IOException e) {
+            throw new MalformedEvent("malformed " + type.getSimpleName() + ": " + e.getMessage());
+        }
+    }
+
     public static byte[] encode(Object event) {
         ObjectNode envelope = JSON.createObjectNode();
         envelope.put("specversion", "1.0");

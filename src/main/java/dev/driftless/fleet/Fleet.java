@@ -2,7 +2,9 @@ package dev.driftless.fleet;
 
 import dev.driftless.config.DriftlessConfig;
 import dev.driftless.event.HostEvent;
+import dev.driftless.host.Actual;
 import dev.driftless.host.Deployment;
+import dev.driftless.host.HostRecord;
 import dev.driftless.host.Desired;
 import dev.driftless.host.HostStatus;
 import dev.driftless.metrics.DriftlessMetrics;
@@ -15,6 +17,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
@@ -37,14 +40,47 @@ public class Fleet {
         this.events = events;
         this.metrics = metrics;
         Map<String, Desired> desired = store.desired();
+        Map<String, HostRecord> records = store.records();
         config.hosts().forEach((name, host) -> {
             HostStatus status = HostStatus.unknown(name, host.target()).withDesired(desired.get(name));
             Optional<HistoryEntry> last = store.lastOf(name, HistoryEntry.DEPLOYMENT_KINDS);
             if (last.isPresent()) {
                 status = status.deployed(toDeployment(last.get()));
             }
-            hosts.put(name, new AtomicReference<>(status));
+            hosts.put(name, new AtomicReference<>(status.withRecord(records.getOrDefault(name, fromHistory(last)))));
         });
+    }
+
+    /**
+     * A host's record when the store has none: state written by a version before records, or a
+     * host never reconciled. A last successful deployment is what the host was left on.
+     */
+    private static HostRecord fromHistory(Optional<HistoryEntry> last) {
+        if (last.isEmpty() || !HistoryEntry.DEPLOYED.equals(last.get().kind()) || last.get().generation() == null) {
+            return HostRecord.EMPTY;
+        }
+        HistoryEntry e = last.get();
+        return HostRecord.EMPTY.withApplied(new HostRecord.Applied(e.commit(), e.path(), e.generation(), e.at()))
+                .withLeft(new Actual(e.path(), e.generation()));
+    }
+
+    /**
+     * Changes a host's durable record, one change at a time: {@code save} makes it durable before
+     * the live picture shows it. The one path by which a record is written.
+     */
+    public synchronized HostRecord changeRecord(String name, UnaryOperator<HostRecord> change, Consumer<HostRecord> save) {
+        HostRecord before = hosts.get(name).get().record();
+        HostRecord after = change.apply(before);
+        if (!after.equals(before)) {
+            save.accept(after);
+            update(name, s -> s.withRecord(after));
+        }
+        return after;
+    }
+
+    /** Follows a host's durable record written by the controller reconciling it. */
+    public void mirrorRecord(String name, HostRecord record) {
+        mirror(name, s -> s.withRecord(record));
     }
 
     /** Hosts this controller now reconciles; their gauges are exported from here. */

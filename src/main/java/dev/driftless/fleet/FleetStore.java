@@ -1,7 +1,9 @@
 package dev.driftless.fleet;
 
+import dev.driftless.event.CloudEventCodec;
 import dev.driftless.event.CommitObserved;
 import dev.driftless.host.Desired;
+import dev.driftless.host.HostRecord;
 import io.agroal.api.AgroalDataSource;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,6 +30,8 @@ public class FleetStore implements StateJournal.Changes {
 
     private final AgroalDataSource db;
     private final StateJournal journal;
+    /** Why the last write failed, or null when it succeeded: readiness reports it. */
+    private volatile String failing;
 
     FleetStore(AgroalDataSource db, StateJournal journal) {
         this.db = db;
@@ -58,15 +62,54 @@ public class FleetStore implements StateJournal.Changes {
         commit(sha).ifPresent(journal::commit);
     }
 
+    /** A commit's new status; {@code changedHosts}, when given, replaces the hosts it changes, in the same transaction. */
     public void setStatus(String sha, CommitRecord.Status status, String error, List<String> changedHosts) {
-        update("update commits set status = ?, error = ?, changed_hosts = coalesce(?, changed_hosts), updated_at = ? where sha = ?",
-                status.label(), truncate(error, 8000), changedHosts == null ? null : String.join(",", changedHosts),
-                ts(Instant.now()), sha);
+        inTransaction(conn -> {
+            execute(conn, "update commits set status = ?, error = ?, updated_at = ? where sha = ?",
+                    status.label(), truncate(error, 8000), ts(Instant.now()), sha);
+            if (changedHosts != null) {
+                saveChangedHosts(conn, sha, changedHosts);
+            }
+        });
         commit(sha).ifPresent(journal::commit);
+    }
+
+    private static void saveChangedHosts(Connection conn, String sha, List<String> hosts) throws SQLException {
+        execute(conn, "delete from commit_hosts where sha = ?", sha);
+        try (PreparedStatement st = conn.prepareStatement("insert into commit_hosts (sha, host) values (?, ?)")) {
+            for (String host : new java.util.TreeSet<>(hosts)) {
+                st.setString(1, sha);
+                st.setString(2, host);
+                st.addBatch();
+            }
+            st.executeBatch();
+        }
     }
 
     public Optional<CommitRecord> commit(String sha) {
         return query("select * from commits where sha = ?", this::commitRow, sha).stream().findFirst();
+    }
+
+    /** Every host's durable record, by host. */
+    public Map<String, HostRecord> records() {
+        Map<String, HostRecord> all = new HashMap<>();
+        query("select host, record from host_records", rs -> all.put(rs.getString("host"),
+                CloudEventCodec.fromJson(rs.getString("record"), HostRecord.class)));
+        return all;
+    }
+
+    /** Replaces the host's durable record; in the journal too, so a restart or the next controller decides from it. */
+    public void saveRecord(String host, HostRecord record) {
+        putRecord(host, record);
+        journal.hostRecord(host, record);
+    }
+
+    private void putRecord(String host, HostRecord record) {
+        String json = CloudEventCodec.json(record);
+        inTransaction(conn -> {
+            execute(conn, "delete from host_records where host = ?", host);
+            execute(conn, "insert into host_records (host, record, updated_at) values (?, ?, ?)", host, json, ts(Instant.now()));
+        });
     }
 
     /** The newest commit observed, which is the one the branch points at. */
@@ -163,8 +206,14 @@ public class FleetStore implements StateJournal.Changes {
             execute(conn, "insert into commits (sha, branch, message, author, committed_at, observed_at, status, error, changed_hosts, updated_at)"
                     + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", c.sha(), c.branch(), truncate(c.message(), 4000),
                     truncate(c.author(), 255), ts(c.committedAt()), ts(c.observedAt()), c.status().label(),
-                    truncate(c.error(), 8000), String.join(",", c.changedHosts()), ts(Instant.now()));
+                    truncate(c.error(), 8000), null, ts(Instant.now()));
+            saveChangedHosts(conn, c.sha(), c.changedHosts());
         });
+    }
+
+    @Override
+    public void restoreHostRecord(String host, HostRecord record) {
+        putRecord(host, record);
     }
 
     @Override
@@ -197,10 +246,15 @@ public class FleetStore implements StateJournal.Changes {
     }
 
     private CommitRecord commitRow(ResultSet rs) throws SQLException {
-        String changed = rs.getString("changed_hosts");
-        return new CommitRecord(rs.getString("sha"), rs.getString("branch"), rs.getString("message"), rs.getString("author"),
+        String sha = rs.getString("sha");
+        List<String> changed = query("select host from commit_hosts where sha = ? order by host", r -> r.getString("host"), sha);
+        String legacy = rs.getString("changed_hosts"); // written by versions before commit_hosts
+        if (changed.isEmpty() && legacy != null && !legacy.isEmpty()) {
+            changed = List.of(legacy.split(","));
+        }
+        return new CommitRecord(sha, rs.getString("branch"), rs.getString("message"), rs.getString("author"),
                 instant(rs, "committed_at"), instant(rs, "observed_at"), CommitRecord.Status.of(rs.getString("status")),
-                rs.getString("error"), changed == null || changed.isEmpty() ? List.of() : List.of(changed.split(",")));
+                rs.getString("error"), changed);
     }
 
     private HistoryEntry historyRow(ResultSet rs) throws SQLException {
@@ -231,10 +285,18 @@ public class FleetStore implements StateJournal.Changes {
 
     private int update(String sql, Object... params) {
         try (Connection conn = db.getConnection(); PreparedStatement st = prepare(conn, sql, params)) {
-            return st.executeUpdate();
+            int rows = st.executeUpdate();
+            failing = null;
+            return rows;
         } catch (SQLException e) {
+            failing = e.getMessage();
             throw new IllegalStateException("state store update failed: " + e.getMessage(), e);
         }
+    }
+
+    /** Why the last write to the store failed; empty while writes succeed. */
+    public Optional<String> failing() {
+        return Optional.ofNullable(failing);
     }
 
     private void inTransaction(Work work) {
@@ -244,6 +306,7 @@ public class FleetStore implements StateJournal.Changes {
             try {
                 work.run(conn);
                 conn.commit();
+                failing = null;
             } catch (SQLException e) {
                 conn.rollback();
                 throw e;
@@ -251,6 +314,7 @@ public class FleetStore implements StateJournal.Changes {
                 conn.setAutoCommit(auto);
             }
         } catch (SQLException e) {
+            failing = e.getMessage();
             throw new IllegalStateException("state store transaction failed: " + e.getMessage(), e);
         }
     }

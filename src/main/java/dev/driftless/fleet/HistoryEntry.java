@@ -9,8 +9,9 @@ public record HistoryEntry(Instant at, String kind, String commit, String path, 
     public static final String DEPLOYED = "deployed";
     public static final String DEPLOY_FAILED = "deploy-failed";
     public static final String ROLLED_BACK = "rolled-back";
+    public static final String ROLLBACK_FAILED = "rollback-failed";
     public static final String MANUAL_ROLLBACK = "manual-rollback";
     public static final String DRIFT = "drift-detected";
     public static final String STATE = "state-changed";
-    public static final String[] DEPLOYMENT_KINDS = {DEPLOYED, DEPLOY_FAILED, ROLLED_BACK};
+    public static final String[] DEPLOYMENT_KINDS = {DEPLOYED, DEPLOY_FAILED, ROLLED_BACK, ROLLBACK_FAILED};
 }

@@ -2,6 +2,7 @@ package dev.driftless.fleet;
 
 import dev.driftless.host.Actual;
 import dev.driftless.host.Desired;
+import dev.driftless.host.HostRecord;
 import dev.driftless.host.HostState;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Arrays;
@@ -52,6 +53,12 @@ public class RemoteChanges implements StateJournal.Changes {
         if (HistoryEntry.DEPLOYED.equals(entry.kind()) && entry.generation() != null) {
             fleet.mirror(host, s -> s.observed(new Actual(entry.path(), entry.generation()), entry.at())); // what it runs now
         }
+    }
+
+    @Override
+    public void restoreHostRecord(String host, HostRecord record) {
+        store.restoreHostRecord(host, record);
+        fleet.mirrorRecord(host, record);
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.driftless.host.Desired;
 import dev.driftless.host.HostStatus;
 import dev.driftless.job.Nix;
 import dev.driftless.job.NixFailure;
+import dev.driftless.metrics.DriftlessMetrics;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
@@ -40,11 +41,13 @@ public class RolloutCoordinator {
     private final HostWaker waker;
     private final Nix nix;
     private final Emitter<BuildRequest> builds;
+    private final DriftlessMetrics metrics;
     private Rollout pending;
     private volatile boolean leads;
 
-    RolloutCoordinator(FleetStore store, Fleet fleet, HostWaker waker, Nix nix, DriftlessConfig config,
+    RolloutCoordinator(FleetStore store, Fleet fleet, HostWaker waker, Nix nix, DriftlessConfig config, DriftlessMetrics metrics,
             @Channel(Channels.BUILD_REQUESTS_OUT) Emitter<BuildRequest> builds) {
+        this.metrics = metrics;
         this.leads = !config.distributed(); // alone, it leads; in a group, once the group says so
         this.store = store;
         this.fleet = fleet;
@@ -80,6 +83,45 @@ public class RolloutCoordinator {
     @Incoming(Channels.EVALUATIONS_IN)
     @Blocking
     public synchronized void onEvaluation(EvaluationResult result) {
+        try {
+            handleEvaluation(result);
+        } catch (RuntimeException e) {
+            failVisibly(result.sha(), "evaluation", e);
+        }
+    }
+
+    @Incoming(Channels.BUILD_RESULTS_IN)
+    @Blocking
+    public synchronized void onBuild(BuildResult result) {
+        try {
+            handleBuild(result);
+        } catch (RuntimeException e) {
+            failVisibly(result.sha(), "build", e);
+        }
+    }
+
+    /**
+     * A result that could not be handled (the store refused a write, say) fails its commit, with
+     * the reason, a counted metric and a log line, instead of leaving it "observed" for ever. No
+     * host moves: the commit never became desired.
+     */
+    private void failVisibly(String sha, String stage, RuntimeException e) {
+        metrics.processingFailure(stage);
+        String why = "cannot process the " + stage + " result: " + e.getMessage();
+        if (pending != null && pending.sha().equals(sha)) {
+            pending = null;
+        }
+        try {
+            store.setStatus(sha, Status.FAILED, why, null);
+            LOG.errorf(e, "commit %.12s: %s. Every host stays on its last good generation; once the cause is fixed, push again "
+                    + "or POST /api/v1/hosts/{name}/sync.", sha, why);
+        } catch (RuntimeException again) {
+            LOG.errorf(e, "commit %.12s: %s, and marking it failed failed too (%s). Every host stays on its last good generation; "
+                    + "check the state store under driftless.data-dir (readiness says state-store DOWN).", sha, why, again.getMessage());
+        }
+    }
+
+    private void handleEvaluation(EvaluationResult result) {
         if (!leads) {
             return;
         }
@@ -115,9 +157,7 @@ public class RolloutCoordinator {
         promoteIfComplete();
     }
 
-    @Incoming(Channels.BUILD_RESULTS_IN)
-    @Blocking
-    public synchronized void onBuild(BuildResult result) {
+    private void handleBuild(BuildResult result) {
         if (!leads || pending == null || !pending.sha().equals(result.sha()) || !pending.wanted().containsKey(result.host())) {
             return; // A result for a commit that was superseded, failed or already complete.
         }

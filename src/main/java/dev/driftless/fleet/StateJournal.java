@@ -1,6 +1,7 @@
 package dev.driftless.fleet;
 
 import dev.driftless.host.Desired;
+import dev.driftless.host.HostRecord;
 import java.time.Duration;
 import java.util.Map;
 
@@ -22,6 +23,9 @@ public interface StateJournal {
     void incident(Incident incident);
 
     void history(String host, HistoryEntry entry);
+
+    /** The latest durable record of a host, what its reconcile loop decides from. */
+    default void hostRecord(String host, HostRecord record) {}
 
     /** Feeds every change journaled before this process started into the store, oldest first. */
     void replayInto(Changes store);
@@ -55,6 +59,9 @@ public interface StateJournal {
         void restoreIncident(Incident incident);
 
         void restoreHistory(String host, HistoryEntry entry);
+
+        /** A host's durable record, as the controller reconciling it wrote it. */
+        default void restoreHostRecord(String host, HostRecord record) {}
 
         /** A host's state as the controller reconciling it reported it. */
         default void restoreHostState(String host, String state, String message) {}

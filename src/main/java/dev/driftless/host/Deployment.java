@@ -9,7 +9,9 @@ public record Deployment(String commit, String path, Result result, Integer gene
     public enum Result {
         SUCCEEDED("succeeded"),
         FAILED("failed"),
-        ROLLED_BACK("rolled_back");
+        ROLLED_BACK("rolled_back"),
+        /** The generation failed and returning to the one before failed too: a person must look. */
+        ROLLBACK_FAILED("rollback_failed");
 
         private final String label;
 

@@ -3,14 +3,15 @@ package dev.driftless.host;
 import java.time.Instant;
 
 /**
- * Everything known about one host at one moment. Immutable: each reconciliation step returns a
- * new status, so readers never see a half-updated host.
+ * Everything known about one host at one moment: the live state shown to users, and the durable
+ * {@link HostRecord} the loop decides from. Immutable: each reconciliation returns a new status,
+ * so readers never see a half-updated host.
  */
 public record HostStatus(String name, String target, HostState state, Desired desired, Actual actual,
-        Instant driftSince, DriftCause cause, Deployment lastDeployment, String message, Instant observedAt) {
+        Instant driftSince, DriftCause cause, Deployment lastDeployment, String message, Instant observedAt, HostRecord record) {
 
     public static HostStatus unknown(String name, String target) {
-        return new HostStatus(name, target, HostState.UNKNOWN, null, null, null, null, null, "not observed yet", null);
+        return new HostStatus(name, target, HostState.UNKNOWN, null, null, null, null, null, "not observed yet", null, HostRecord.EMPTY);
     }
 
     public boolean inSync() {
@@ -18,30 +19,38 @@ public record HostStatus(String name, String target, HostState state, Desired de
     }
 
     public HostStatus with(HostState newState, String newMessage) {
-        return new HostStatus(name, target, newState, desired, actual, driftSince, cause, lastDeployment, newMessage, observedAt);
+        return new HostStatus(name, target, newState, desired, actual, driftSince, cause, lastDeployment, newMessage, observedAt, record);
     }
 
     /** A new desired generation; a host that was in sync is not any more until it runs it. */
     public HostStatus withDesired(Desired newDesired) {
         boolean behind = state == HostState.IN_SYNC && newDesired != null && actual != null && !newDesired.path().equals(actual.path());
         return new HostStatus(name, target, behind ? HostState.OUT_OF_SYNC : state, newDesired, actual, driftSince, cause,
-                lastDeployment, behind ? "commit " + newDesired.commit() + " is waiting to be deployed" : message, observedAt);
+                lastDeployment, behind ? "commit " + newDesired.commit() + " is waiting to be deployed" : message, observedAt, record);
+    }
+
+    public HostStatus withRecord(HostRecord newRecord) {
+        return new HostStatus(name, target, state, desired, actual, driftSince, cause, lastDeployment, message, observedAt, newRecord);
     }
 
     public HostStatus observed(Actual newActual, Instant at) {
-        return new HostStatus(name, target, state, desired, newActual, driftSince, cause, lastDeployment, message, at);
+        return new HostStatus(name, target, state, desired, newActual, driftSince, cause, lastDeployment, message, at, record);
     }
 
     public HostStatus drifting(DriftCause newCause, Instant since) {
         Instant start = driftSince != null ? driftSince : since;
-        return new HostStatus(name, target, state, desired, actual, start, newCause, lastDeployment, message, observedAt);
+        return new HostStatus(name, target, state, desired, actual, start, newCause, lastDeployment, message, observedAt, record);
+    }
+
+    public HostStatus converged(String newMessage) {
+        return new HostStatus(name, target, HostState.IN_SYNC, desired, actual, null, null, lastDeployment, newMessage, observedAt, record);
     }
 
     public HostStatus converged() {
-        return new HostStatus(name, target, HostState.IN_SYNC, desired, actual, null, null, lastDeployment, "running the committed generation", observedAt);
+        return converged("running the committed generation");
     }
 
     public HostStatus deployed(Deployment deployment) {
-        return new HostStatus(name, target, state, desired, actual, driftSince, cause, deployment, message, observedAt);
+        return new HostStatus(name, target, state, desired, actual, driftSince, cause, deployment, message, observedAt, record);
     }
 }

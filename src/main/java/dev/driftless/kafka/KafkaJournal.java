@@ -7,6 +7,7 @@ import dev.driftless.fleet.HistoryEntry;
 import dev.driftless.fleet.Incident;
 import dev.driftless.fleet.StateJournal;
 import dev.driftless.host.Desired;
+import dev.driftless.host.HostRecord;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -84,6 +85,11 @@ public final class KafkaJournal implements StateJournal, AutoCloseable {
     @Override
     public void history(String host, HistoryEntry entry) {
         send(Topics.STATE_HISTORY, host, StateCodec.encode(new StateCodec.HostHistory(host, entry), host));
+    }
+
+    @Override
+    public void hostRecord(String host, HostRecord record) {
+        send(Topics.STATE_HOSTS, host, StateCodec.encode(new StateCodec.HostRecordOf(host, record), host));
     }
 
     /** Publishes a host event keyed by its host, for other controllers, dashboards and external consumers. */

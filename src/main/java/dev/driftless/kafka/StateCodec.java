@@ -7,6 +7,7 @@ import dev.driftless.fleet.StateJournal;
 import dev.driftless.fleet.HistoryEntry;
 import dev.driftless.fleet.Incident;
 import dev.driftless.host.Desired;
+import dev.driftless.host.HostRecord;
 
 /** The CloudEvents types of the state topics, and how each record is put back into the store. */
 final class StateCodec {
@@ -15,10 +16,13 @@ final class StateCodec {
     static final String DESIRED = HostEvent.PREFIX + "state.desired";
     static final String INCIDENT = HostEvent.PREFIX + "state.incident";
     static final String HISTORY = HostEvent.PREFIX + "state.history";
+    static final String HOST_RECORD = HostEvent.PREFIX + "state.host";
 
     record HostDesired(String host, Desired desired) {}
 
     record HostHistory(String host, HistoryEntry entry) {}
+
+    record HostRecordOf(String host, HostRecord record) {}
 
     private StateCodec() {}
 
@@ -32,6 +36,8 @@ final class StateCodec {
             type = INCIDENT;
         } else if (state instanceof HostHistory) {
             type = HISTORY;
+        } else if (state instanceof HostRecordOf) {
+            type = HOST_RECORD;
         } else {
             throw new IllegalArgumentException("not a state record: " + state.getClass());
         }
@@ -49,6 +55,10 @@ final class StateCodec {
             case Topics.STATE_HISTORY -> {
                 HostHistory h = CloudEventCodec.decode(value, HISTORY, HostHistory.class);
                 store.restoreHistory(h.host(), h.entry());
+            }
+            case Topics.STATE_HOSTS -> {
+                HostRecordOf r = CloudEventCodec.decode(value, HOST_RECORD, HostRecordOf.class);
+                store.restoreHostRecord(r.host(), r.record());
             }
             case Topics.HOST_EVENTS -> {
                 HostEvent event = CloudEventCodec.decode(value, HostEvent.class);

@@ -25,14 +25,16 @@ public final class Topics {
     public static final String STATE_DESIRED = "driftless.state.desired";
     /** Compacted: the latest record per incident. */
     public static final String STATE_INCIDENTS = "driftless.state.incidents";
+    /** Compacted: each host's durable record (last applied, last attempt, quarantine, hold), keyed by host. */
+    public static final String STATE_HOSTS = "driftless.state.hosts";
     /** Each host's history, keyed by host, kept by time like any log. */
     public static final String STATE_HISTORY = "driftless.state.history";
 
     public static final List<String> STREAMS = List.of(COMMITS, EVALUATIONS, BUILD_REQUESTS, BUILD_RESULTS, HOST_EVENTS,
             DEAD_LETTER, STATE_HISTORY);
-    public static final List<String> COMPACTED = List.of(STATE_COMMITS, STATE_DESIRED, STATE_INCIDENTS);
+    public static final List<String> COMPACTED = List.of(STATE_COMMITS, STATE_DESIRED, STATE_INCIDENTS, STATE_HOSTS);
     /** Replayed in this order on start, so that what refers to a commit finds it. */
-    public static final List<String> STATE = List.of(STATE_COMMITS, STATE_DESIRED, STATE_INCIDENTS, STATE_HISTORY);
+    public static final List<String> STATE = List.of(STATE_COMMITS, STATE_DESIRED, STATE_INCIDENTS, STATE_HOSTS, STATE_HISTORY);
 
     private Topics() {}
 }

@@ -57,11 +57,13 @@ public class DriftlessMetrics {
         }
         registry.counter(GIT_COMMITS_REFUSED, "reason", "force-push");
         registry.counter(GIT_COMMITS_REFUSED, "reason", "unverified");
+        STAGES.forEach(stage -> registry.counter(PROCESSING_FAILURES, "stage", stage));
         recoveryTimer();
         leadTimeTimer();
     }
 
-    private static final List<String> DEPLOYMENT_RESULTS = List.of("succeeded", "failed", "rolled_back");
+    public static final List<String> STAGES = List.of("commit", "evaluation", "build", "reconcile");
+    private static final List<String> DEPLOYMENT_RESULTS = List.of("succeeded", "failed", "rolled_back", "rollback_failed");
     private static final List<String> INCIDENT_CAUSES = List.of("out-of-band", "failed-deploy", "unreachable");
 
     private Timer deploymentTimer(String result) {
@@ -140,6 +142,11 @@ public class DriftlessMetrics {
 
     public void webhook(String provider, String result) {
         registry.counter(WEBHOOK_REQUESTS, "provider", provider, "result", result).increment();
+    }
+
+    /** Something could not be processed or stored; {@code stage} is one of {@link #STAGES}. */
+    public void processingFailure(String stage) {
+        registry.counter(PROCESSING_FAILURES, "stage", stage).increment();
     }
 
     public void deadLetter(String topic) {

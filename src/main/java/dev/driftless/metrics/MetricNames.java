@@ -34,5 +34,11 @@ public final class MetricNames {
     /** 1 on the controller that follows Git and coordinates rollouts, 0 on the others. */
     public static final String CONTROLLER_LEADER = "driftless.controller.leader";
 
+    /**
+     * Work that could not be processed or stored, by {@code stage}: {@code commit},
+     * {@code evaluation}, {@code build}, {@code reconcile}. Each also fails its commit or host visibly.
+     */
+    public static final String PROCESSING_FAILURES = "driftless.processing.failures";
+
     private MetricNames() {}
 }

@@ -117,7 +117,15 @@ public class GitWatcher {
         }
         fetched = true;
         if (!head.sha().equals(lastEmitted)) {
-            consider(head);
+            try {
+                consider(head);
+            } catch (RuntimeException e) {
+                // Not marked as emitted: the next poll considers the head again.
+                metrics.processingFailure("commit");
+                LOG.errorf(e, "commit %.12s: cannot record it (%s); hosts keep their current generation, and the next poll tries "
+                        + "again. Check the state store under driftless.data-dir.", head.sha(), e.getMessage());
+                return Optional.empty();
+            }
         }
         lastEmitted = head.sha();
         return Optional.of(head.sha());

@@ -8,8 +8,11 @@ import dev.driftless.host.Actual;
 import dev.driftless.host.Deployment;
 import dev.driftless.host.Desired;
 import dev.driftless.host.DriftCause;
+import dev.driftless.host.HostRecord;
+import dev.driftless.host.HostRecord.Attempt;
 import dev.driftless.host.HostState;
 import dev.driftless.host.HostStatus;
+import dev.driftless.host.transport.HostBusy;
 import dev.driftless.host.transport.HostTarget;
 import dev.driftless.host.transport.HostTransport;
 import dev.driftless.host.transport.HostUnreachable;
@@ -20,36 +23,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.jboss.logging.Logger;
 
 /**
- * One host's reconciliation, top to bottom: observe, compare, then deploy (copy, set profile,
- * activate, verify) or roll back. Idempotent: running it twice in a row does the work once.
- * The caller guarantees that only one reconciliation per host runs at a time.
+ * One host's reconciliation, top to bottom: observe what the host runs, {@link Decide decide}
+ * from the host's durable record, act on the host, and record the difference once. Idempotent:
+ * running it twice in a row does the work once. The caller guarantees that only one
+ * reconciliation per host runs at a time in this process; the host's own deploy lock keeps a step
+ * that outlived a timeout from overlapping the next one.
  */
 @ApplicationScoped
 public class HostReconciler {
-
-    private static final Logger LOG = Logger.getLogger(HostReconciler.class);
 
     private final Fleet fleet;
     private final Transports transports;
     private final HostRecorder recorder;
     private final DriftlessConfig config;
-    private final Map<String, Memory> memory = new ConcurrentHashMap<>();
-
-    /** What the loop remembers about a host between runs. */
-    static final class Memory {
-        HostTransport transport;
-        /** The path Driftless last saw the host converge on; anything else is out-of-band. */
-        String lastGood;
-        /** A desired path whose deployment failed: not retried until the desired state moves. */
-        String failedPath;
-        /** Set by a rollback request; the host is held on its previous generation until desired moves. */
-        volatile boolean rollbackRequested;
-        String heldOn;
-        String heldAgainst;
-    }
+    private final Map<String, HostTransport> connections = new ConcurrentHashMap<>();
 
     HostReconciler(Fleet fleet, Transports transports, HostRecorder recorder, DriftlessConfig config) {
         this.fleet = fleet;
@@ -59,136 +48,223 @@ public class HostReconciler {
     }
 
     public ReconcileResult reconcile(String host) {
-        Memory mem = memory.computeIfAbsent(host, this::remember);
+        HostStatus before = fleet.get(host).orElseThrow();
+        HostTransport transport = connections.computeIfAbsent(host, h -> transports.forTarget(HostTarget.parse(before.target())));
         Actual actual;
         try {
-            actual = mem.transport.observe();
+            actual = transport.observe();
         } catch (HostUnreachable e) {
-            return unreachable(host, e.getMessage());
+            return recorder.record(before, unreachable(before.record(), null, e));
         }
-        HostStatus status = fleet.update(host, s -> s.observed(actual, Instant.now()));
-        Desired desired = status.desired();
-        if (mem.rollbackRequested) {
-            mem.rollbackRequested = false;
-            return rollBackOnRequest(host, mem, desired, actual);
-        }
-        if (desired != null && mem.heldOn != null && desired.path().equals(mem.heldAgainst) && mem.heldOn.equals(actual.path())) {
-            fleet.update(host, s -> s.with(HostState.OUT_OF_SYNC, "held on " + actual.path()
-                    + " by a rollback request; POST /api/v1/hosts/" + host + "/sync or push a commit to resume"));
-            return ReconcileResult.of(WAITING, "held after rollback");
-        }
-        mem.heldOn = null;
-        if (desired == null) {
-            fleet.update(host, s -> s.with(HostState.UNKNOWN, "waiting for a commit that evaluates and builds"));
-            return ReconcileResult.of(WAITING, "no desired generation");
-        }
-        if (desired.path().equals(actual.path())) {
-            return converged(host, mem, desired, actual);
-        }
-        if (desired.path().equals(mem.failedPath) && mem.lastGood != null && mem.lastGood.equals(actual.path())) {
-            return ReconcileResult.of(FAILED, "desired generation failed to deploy; waiting for a new commit");
-        }
-        DriftCause cause = mem.lastGood != null && !mem.lastGood.equals(actual.path()) ? DriftCause.OUT_OF_BAND : DriftCause.NEW_COMMIT;
-        noteDrift(host, status, cause, desired, actual);
-        if ("report".equals(policy(host))) {
-            fleet.update(host, s -> s.with(HostState.OUT_OF_SYNC, "policy is report: not deploying " + desired.path()));
-            return ReconcileResult.of(WAITING, "policy report");
-        }
-        return deploy(host, mem, desired, actual);
+        Decision decision = Decide.decide(before.record(), before.desired(), actual, heal(host));
+        return recorder.record(before, act(host, transport, before, actual, decision));
     }
 
-    private ReconcileResult deploy(String host, Memory mem, Desired desired, Actual before) {
+    private Acted act(String host, HostTransport transport, HostStatus status, Actual actual, Decision decision) {
+        HostRecord record = status.record();
+        if (decision instanceof Decision.Converged c) {
+            return Acted.of(CONVERGED, HostState.IN_SYNC, c.reason(), actual, record.withLeft(actual), null);
+        }
+        if (decision instanceof Decision.Wait w) {
+            DriftCause cause = w.state() == HostState.DEGRADED ? DriftCause.FAILED_DEPLOY : null;
+            return Acted.of(w.state() == HostState.DEGRADED ? FAILED : WAITING, w.state(), w.reason().replace("{name}", host), actual, record, cause);
+        }
+        if (decision instanceof Decision.Report r) {
+            return Acted.of(WAITING, HostState.OUT_OF_SYNC, r.reason(), actual, record, r.cause());
+        }
+        if (decision instanceof Decision.RollBack r) {
+            return rollBackOnRequest(host, transport, status, actual, r);
+        }
+        if (decision instanceof Decision.Verify v) {
+            return verify(host, transport, status, actual, v);
+        }
+        Decision.Deploy d = (Decision.Deploy) decision;
+        return deploy(host, transport, status, actual, d);
+    }
+
+    /**
+     * Copy, set the profile, switch, check; on a failure, back to exactly what the host ran
+     * before. The attempt is durable before the host is touched, so a controller that stops
+     * half-way leaves the next one enough to finish or undo it.
+     */
+    private Acted deploy(String host, HostTransport transport, HostStatus status, Actual actual, Decision.Deploy d) {
+        Desired desired = status.desired();
         Instant started = Instant.now();
-        fleet.update(host, s -> s.with(HostState.DEPLOYING, "deploying commit " + shortSha(desired.commit())));
-        LOG.infof("host %s commit %.12s: deploying %s (host runs %s)", host, desired.commit(), desired.path(),
-                before.path() == null ? "no generation yet" : before.path());
+        Attempt attempt = new Attempt(desired.commit(), desired.path(), d.before(), Attempt.Outcome.IN_PROGRESS, d.reason(), started);
+        HostRecord record = status.record().withAttempt(attempt);
+        recorder.started(status, actual, record, d.cause());
         int generation;
         try {
-            mem.transport.copy(desired.path());
-            generation = mem.transport.setProfile(desired.path());
+            transport.copy(desired.path());
         } catch (StepFailed e) {
-            return failed(host, mem, desired, started, Deployment.Result.FAILED, e.getMessage(), null);
+            // Nothing changed on the host: it still runs what it ran.
+            return failed(record, attempt, actual, Deployment.Result.FAILED, e.getMessage(), null, started);
         } catch (HostUnreachable e) {
-            return unreachable(host, e.getMessage());
+            return unreachable(record, actual, e);
         }
-        String failure;
         try {
-            failure = activate(mem.transport, desired.path(), healthCheck(host));
+            generation = transport.setProfile(desired.path());
+            String failure = activateAndCheck(host, transport, desired.path());
+            if (failure != null) {
+                return undo(host, transport, record, attempt, failure, generation, started);
+            }
+        } catch (StepFailed e) {
+            return undo(host, transport, record, attempt, e.getMessage(), null, started);
         } catch (HostUnreachable e) {
-            // Lost mid-switch: not a verdict on the generation. The next run observes and finishes the job.
-            return unreachable(host, e.getMessage());
+            // Cut short: not a verdict on the generation. The attempt stays in progress; the next run finishes or undoes it.
+            return unreachable(record, actual, e);
         }
-        if (failure != null) {
-            String rollback = rollBack(host, mem.transport, desired, before);
-            return failed(host, mem, desired, started, Deployment.Result.ROLLED_BACK, failure + "; " + rollback, generation);
-        }
-        Deployment deployment = new Deployment(desired.commit(), desired.path(), Deployment.Result.SUCCEEDED, generation, started, Instant.now(), null);
-        mem.lastGood = desired.path();
-        mem.failedPath = null;
-        fleet.update(host, s -> s.observed(new Actual(desired.path(), generation), Instant.now()).deployed(deployment).converged());
-        recorder.deployed(host, deployment, desired);
-        LOG.infof("host %s commit %.12s: in sync on generation %d after %d ms", host, desired.commit(), generation,
-                Duration.between(started, Instant.now()).toMillis());
-        return ReconcileResult.of(DEPLOYED, "generation " + generation);
+        Actual now = new Actual(desired.path(), generation);
+        return succeeded(record, attempt, now, started, "generation " + generation);
     }
 
-    /** Switches, checks the host really runs the new path, runs the health check; returns why not, or null. */
-    private String activate(HostTransport transport, String path, String healthCheck) throws HostUnreachable {
+    /** The host runs the desired generation without a verdict on it: run its checks now. */
+    private Acted verify(String host, HostTransport transport, HostStatus status, Actual actual, Decision.Verify v) {
+        Desired desired = status.desired();
+        HostRecord record = status.record();
+        Attempt attempt = record.attempt();
+        boolean finishing = attempt != null && attempt.inProgress() && attempt.path().equals(desired.path());
+        Instant started = Instant.now();
+        try {
+            String failure = check(host, transport);
+            if (failure == null) {
+                if (finishing) {
+                    return succeeded(record, attempt, actual, attempt.at(), "generation " + actual.generation() + ", checked after the deployment was cut short");
+                }
+                HostRecord.Applied applied = new HostRecord.Applied(desired.commit(), desired.path(), actual.generation(), Instant.now());
+                return Acted.of(CONVERGED, HostState.IN_SYNC, "running the committed generation; its checks passed",
+                        actual, record.withApplied(applied).withLeft(actual), null);
+            }
+            if (!finishing) {
+                attempt = new Attempt(desired.commit(), desired.path(), null, Attempt.Outcome.IN_PROGRESS, v.reason(), started);
+                record = record.withAttempt(attempt);
+            }
+            return undo(host, transport, record, attempt, failure, actual.generation(), started);
+        } catch (HostUnreachable e) {
+            return unreachable(record, actual, e);
+        }
+    }
+
+    /** Switches to {@code path}, checks the host really runs it, runs the health check; returns why not, or null. */
+    private String activateAndCheck(String host, HostTransport transport, String path) throws HostUnreachable {
         try {
             transport.activate(path);
             Actual after = transport.observe();
             if (!path.equals(after.path())) {
                 return "activation exited 0 but the host runs " + after.path() + " instead of " + path;
             }
-            if (healthCheck != null) {
-                transport.checkHealth(healthCheck, config.deploy().healthCheckTimeout());
-            }
+        } catch (StepFailed e) {
+            return e.getMessage();
+        }
+        return check(host, transport);
+    }
+
+    private String check(String host, HostTransport transport) throws HostUnreachable {
+        String command = healthCheck(host);
+        if (command == null) {
+            return null;
+        }
+        try {
+            transport.checkHealth(command, config.deploy().healthCheckTimeout());
             return null;
         } catch (StepFailed e) {
             return e.getMessage();
         }
     }
 
-    /**
-     * Drops what this process remembers of the host, once another controller reconciles it: if
-     * it comes back here, what it knew then (the last good path above all) is out of date, and
-     * is read afresh from the host's history.
-     */
-    public void forget(String host) {
-        memory.remove(host);
-    }
-
-    /** Asks the host's loop to roll it back one generation and hold it there. */
-    public void requestRollback(String host) {
-        memory.computeIfAbsent(host, this::remember).rollbackRequested = true;
-    }
-
-    /** Forgets a failed deployment or a rollback hold, so the next run deploys the desired generation. */
-    public void requestSync(String host) {
-        Memory mem = memory.computeIfAbsent(host, this::remember);
-        mem.failedPath = null;
-        mem.heldOn = null;
-    }
-
-    private ReconcileResult rollBackOnRequest(String host, Memory mem, Desired desired, Actual actual) {
-        String commit = desired == null ? null : desired.commit();
-        try {
-            String previous = mem.transport.rollbackProfile();
-            mem.transport.activate(previous);
-            Actual now = mem.transport.observe();
-            mem.heldOn = now.path();
-            mem.lastGood = now.path(); // Put there on purpose: not an out-of-band change.
-            mem.heldAgainst = desired == null ? null : desired.path();
-            recorder.manualRollback(host, commit, now, actual.path());
-            fleet.update(host, s -> s.observed(now, Instant.now()).with(HostState.OUT_OF_SYNC, "rolled back on request to generation "
-                    + now.generation() + "; held there until POST /api/v1/hosts/" + host + "/sync or a new commit"));
-            LOG.warnf("host %s commit %.12s: rolled back on request to %s (generation %d)", host, commit, now.path(), now.generation());
-            return ReconcileResult.of(CHANGED_BY_REQUEST, now.path());
-        } catch (StepFailed | HostUnreachable e) {
-            LOG.errorf("host %s commit %.12s: requested rollback failed: %s", host, commit, e.getMessage());
-            fleet.update(host, s -> s.with(s.state(), "requested rollback failed: " + e.getMessage()));
-            return ReconcileResult.of(FAILED, e.getMessage());
+    /** The generation failed on the host: return to exactly what the host ran before, and quarantine it. */
+    private Acted undo(String host, HostTransport transport, HostRecord record, Attempt attempt, String failure, Integer generation,
+            Instant started) {
+        Actual before = attempt.before();
+        if (before == null || before.path() == null) {
+            return failed(record, attempt, null, Deployment.Result.FAILED, failure + "; no generation to return to, so the host runs the failed one",
+                    generation, started);
         }
+        try {
+            Actual now = returnTo(transport, before);
+            return failed(record, attempt, now, Deployment.Result.ROLLED_BACK, failure + "; rolled back to " + Decide.describe(now), generation, started);
+        } catch (StepFailed | HostUnreachable e) {
+            return failed(record, attempt, null, Deployment.Result.ROLLBACK_FAILED, failure + "; returning to " + Decide.describe(before)
+                    + " failed: " + e.getMessage() + "; a person must look at the host", generation, started);
+        }
+    }
+
+    /** Back to {@code target} by its number (or path), activated, then verified by observing the host. */
+    private static Actual returnTo(HostTransport transport, Actual target) throws StepFailed, HostUnreachable {
+        transport.switchToGeneration(target);
+        transport.activate(target.path());
+        Actual now = transport.observe();
+        if (!target.path().equals(now.path())) {
+            throw new StepFailed("rollback", "after switching back the host runs " + now.path() + ", not " + target.path());
+        }
+        return now;
+    }
+
+    private Acted rollBackOnRequest(String host, HostTransport transport, HostStatus status, Actual actual, Decision.RollBack r) {
+        HostRecord record = status.record();
+        String against = status.desired() == null ? null : status.desired().path();
+        try {
+            Actual now;
+            if (r.target() != null) {
+                now = returnTo(transport, r.target());
+            } else {
+                String previous = transport.rollbackProfile();
+                transport.activate(previous);
+                now = transport.observe();
+            }
+            HostRecord.Hold hold = new HostRecord.Hold(now, against, false, "rolled back on request from " + actual.path(), Instant.now());
+            return Acted.of(CHANGED_BY_REQUEST, HostState.OUT_OF_SYNC, "rolled back on request to " + Decide.describe(now)
+                    + "; held there until POST /api/v1/hosts/" + host + "/sync or a new commit", now,
+                    record.withHold(hold).withLeft(now), null).requestedRollback();
+        } catch (StepFailed | HostUnreachable e) {
+            Actual now = observeQuietly(transport);
+            return Acted.of(FAILED, status.state(), "requested rollback failed: " + e.getMessage(), now, record.withHold(null), null);
+        }
+    }
+
+    private Acted succeeded(HostRecord record, Attempt attempt, Actual now, Instant started, String detail) {
+        Instant at = Instant.now();
+        HostRecord.Applied applied = new HostRecord.Applied(attempt.commit(), attempt.path(), now.generation(), at);
+        HostRecord next = record.withAttempt(attempt.ended(Attempt.Outcome.SUCCEEDED, null, at)).withApplied(applied).withQuarantine(null).withHold(null).withLeft(now);
+        Deployment deployment = new Deployment(attempt.commit(), attempt.path(), Deployment.Result.SUCCEEDED, now.generation(), started, at, null);
+        return Acted.of(DEPLOYED, HostState.IN_SYNC, "running the committed generation", now, next, null).withDeployment(deployment);
+    }
+
+    private Acted failed(HostRecord record, Attempt attempt, Actual now, Deployment.Result result, String why, Integer generation, Instant started) {
+        Instant at = Instant.now();
+        Attempt.Outcome outcome = switch (result) {
+            case ROLLED_BACK -> Attempt.Outcome.ROLLED_BACK;
+            case ROLLBACK_FAILED -> Attempt.Outcome.ROLLBACK_FAILED;
+            default -> Attempt.Outcome.FAILED;
+        };
+        HostRecord next = record.withAttempt(attempt.ended(outcome, why, at)).withQuarantine(new HostRecord.Quarantine(attempt.path(), why, at))
+                .withHold(null);
+        if (now != null) {
+            next = next.withLeft(now);
+        }
+        Deployment deployment = new Deployment(attempt.commit(), attempt.path(), result, generation, started, at, why);
+        return Acted.of(FAILED, HostState.DEGRADED, why, now, next, DriftCause.FAILED_DEPLOY).withDeployment(deployment);
+    }
+
+    private Acted unreachable(HostRecord record, Actual actual, HostUnreachable e) {
+        if (e instanceof HostBusy) {
+            return Acted.of(UNREACHABLE, HostState.DEPLOYING, e.getMessage(), actual, record, null).retryAfter(config.reconcile().interval());
+        }
+        return Acted.of(UNREACHABLE, HostState.UNREACHABLE, e.getMessage(), null, record, DriftCause.UNREACHABLE)
+                .retryAfter(config.reconcile().interval());
+    }
+
+    private static Actual observeQuietly(HostTransport transport) {
+        try {
+            return transport.observe();
+        } catch (HostUnreachable e) {
+            return null;
+        }
+    }
+
+    /** Drops this process's connection to the host, once another controller reconciles it. */
+    public void forget(String host) {
+        connections.remove(host);
     }
 
     /** The per-host check, else the default for hosts that are whole machines; null for none. */
@@ -199,84 +275,7 @@ public class HostReconciler {
         return command.isBlank() || command.equals("none") ? null : command;
     }
 
-    private String rollBack(String host, HostTransport transport, Desired desired, Actual before) {
-        if (before.path() == null) {
-            return "no previous generation to roll back to";
-        }
-        try {
-            String previous = transport.rollbackProfile();
-            transport.activate(previous);
-            LOG.warnf("host %s commit %.12s: rolled back to %s", host, desired.commit(), previous);
-            return "rolled back to " + previous;
-        } catch (StepFailed | HostUnreachable e) {
-            LOG.errorf("host %s commit %.12s: rollback failed, the host needs a look by hand: %s", host, desired.commit(), e.getMessage());
-            return "rollback failed: " + e.getMessage();
-        }
-    }
-
-    private ReconcileResult failed(String host, Memory mem, Desired desired, Instant started, Deployment.Result result,
-            String why, Integer generation) {
-        Deployment deployment = new Deployment(desired.commit(), desired.path(), result, generation, started, Instant.now(), why);
-        mem.failedPath = desired.path();
-        fleet.update(host, s -> s.deployed(deployment).drifting(DriftCause.FAILED_DEPLOY, started).with(HostState.DEGRADED, why));
-        recorder.deployFailed(host, deployment);
-        LOG.errorf("host %s commit %.12s: deployment %s: %s. Fix the configuration and push; the host stays on its previous generation.",
-                host, desired.commit(), result, why);
-        return ReconcileResult.of(FAILED, why);
-    }
-
-    private ReconcileResult converged(String host, Memory mem, Desired desired, Actual actual) {
-        HostStatus before = fleet.get(host).orElseThrow();
-        mem.lastGood = actual.path();
-        mem.failedPath = null;
-        fleet.update(host, HostStatus::converged);
-        recorder.converged(host, desired.commit());
-        if (before.state() != HostState.IN_SYNC) {
-            LOG.infof("host %s commit %.12s: in sync on generation %d", host, desired.commit(), actual.generation());
-        }
-        return ReconcileResult.of(CONVERGED, actual.path());
-    }
-
-    private void noteDrift(String host, HostStatus status, DriftCause cause, Desired desired, Actual actual) {
-        if (status.driftSince() != null && status.cause() == cause) {
-            return;
-        }
-        fleet.update(host, s -> s.drifting(cause, Instant.now()).with(HostState.OUT_OF_SYNC, cause.label() + ": runs " + actual.path()));
-        recorder.drift(host, cause, desired, actual);
-        if (cause == DriftCause.OUT_OF_BAND) {
-            LOG.warnf("host %s commit %.12s: changed outside Driftless, now runs %s (generation %d)", host, desired.commit(),
-                    actual.path(), actual.generation());
-        }
-    }
-
-    private ReconcileResult unreachable(String host, String why) {
-        HostStatus before = fleet.get(host).orElseThrow();
-        HostStatus status = fleet.update(host, s -> s.drifting(DriftCause.UNREACHABLE, Instant.now()).with(HostState.UNREACHABLE, why));
-        recorder.unreachable(host, status.desired() == null ? null : status.desired().commit(), why);
-        if (before.state() == HostState.UNREACHABLE && why.equals(before.message())) {
-            return new ReconcileResult(UNREACHABLE, why, config.reconcile().interval()); // Said already; retries stay quiet.
-        }
-        LOG.warnf("host %s commit %.12s: unreachable: %s. Check the host and driftless.hosts.%s.target.", host,
-                status.desired() == null ? "-" : status.desired().commit(), why, host);
-        return new ReconcileResult(UNREACHABLE, why, config.reconcile().interval());
-    }
-
-    private Memory remember(String host) {
-        Memory mem = new Memory();
-        HostStatus status = fleet.get(host).orElseThrow();
-        mem.transport = transports.forTarget(HostTarget.parse(status.target()));
-        Deployment last = status.lastDeployment();
-        if (last != null && last.result() == Deployment.Result.SUCCEEDED) {
-            mem.lastGood = last.path();
-        }
-        return mem;
-    }
-
-    private String policy(String host) {
-        return config.hosts().get(host).policy().orElse(config.reconcile().policy());
-    }
-
-    private static String shortSha(String sha) {
-        return sha.length() > 12 ? sha.substring(0, 12) : sha;
+    private boolean heal(String host) {
+        return !"report".equals(config.hosts().get(host).policy().orElse(config.reconcile().policy()));
     }
 }

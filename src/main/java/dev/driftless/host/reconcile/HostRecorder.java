@@ -1,6 +1,7 @@
 package dev.driftless.host.reconcile;
 
 import dev.driftless.event.HostEvent;
+import dev.driftless.fleet.Fleet;
 import dev.driftless.fleet.FleetStore;
 import dev.driftless.fleet.HistoryEntry;
 import dev.driftless.fleet.HostEvents;
@@ -9,77 +10,150 @@ import dev.driftless.host.Actual;
 import dev.driftless.host.Deployment;
 import dev.driftless.host.Desired;
 import dev.driftless.host.DriftCause;
+import dev.driftless.host.HostRecord;
 import dev.driftless.host.HostState;
+import dev.driftless.host.HostStatus;
 import dev.driftless.metrics.DriftlessMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
+import org.jboss.logging.Logger;
 
 /**
- * Writes down what a reconciliation did, everywhere it must show: the host's history, the
- * metrics, incidents and the event stream. The reconciler decides; this only records.
+ * Writes down what a reconciliation did, once, from the difference between the host before and
+ * after: the durable record first, then the live status, history, incidents, metrics, events and
+ * the log. The reconciler decides and acts; only this writes.
  */
 @ApplicationScoped
 public class HostRecorder {
 
+    private static final Logger LOG = Logger.getLogger(HostRecorder.class);
+
+    private final Fleet fleet;
     private final FleetStore store;
     private final DriftlessMetrics metrics;
     private final Incidents incidents;
     private final HostEvents events;
 
-    HostRecorder(FleetStore store, DriftlessMetrics metrics, Incidents incidents, HostEvents events) {
+    HostRecorder(Fleet fleet, FleetStore store, DriftlessMetrics metrics, Incidents incidents, HostEvents events) {
+        this.fleet = fleet;
         this.store = store;
         this.metrics = metrics;
         this.incidents = incidents;
         this.events = events;
     }
 
-    void deployed(String host, Deployment d, Desired desired) {
-        deployment(host, d, HistoryEntry.DEPLOYED, HostEvent.DEPLOYMENT_SUCCEEDED);
-        if (desired.committedAt() != null) {
-            metrics.leadTime(Duration.between(desired.committedAt(), d.finishedAt()));
+    /**
+     * A deployment is about to touch the host: its attempt is durable before anything changes
+     * there, and the drift that caused it is written down.
+     */
+    void started(HostStatus before, Actual actual, HostRecord record, DriftCause cause) {
+        String host = before.name();
+        Desired desired = before.desired();
+        save(before, record);
+        fleet.update(host, s -> s.observed(actual, Instant.now()).drifting(cause, Instant.now())
+                .with(HostState.DEPLOYING, "deploying commit " + Decide.shortSha(desired.commit())));
+        drift(before, cause, actual, null);
+        LOG.infof("host %s commit %.12s: deploying %s (host runs %s)", host, desired.commit(), desired.path(), Decide.describe(actual));
+    }
+
+    ReconcileResult record(HostStatus before, Acted acted) {
+        String host = before.name();
+        String commit = before.desired() == null ? null : before.desired().commit();
+        save(before, acted.record());
+        HostStatus after = fleet.update(host, s -> apply(s, acted));
+        if (acted.deployment() != null) {
+            deployment(host, acted.deployment(), before.desired());
         }
-        incidents.recovered(host, d.commit());
+        if (acted.requested()) {
+            manualRollback(host, commit, acted.actual(), before.actual());
+        }
+        if (acted.cause() != null && acted.deployment() == null) {
+            drift(before, acted.cause(), acted.actual(), acted.message());
+        }
+        if (after.state() == HostState.IN_SYNC) {
+            incidents.recovered(host, commit);
+        }
+        log(before, after, acted, commit);
+        return acted.result();
     }
 
-    void deployFailed(String host, Deployment d) {
-        boolean rolledBack = d.result() == Deployment.Result.ROLLED_BACK;
-        deployment(host, d, rolledBack ? HistoryEntry.ROLLED_BACK : HistoryEntry.DEPLOY_FAILED,
-                rolledBack ? HostEvent.DEPLOYMENT_ROLLED_BACK : HostEvent.DEPLOYMENT_FAILED);
-        incidents.opened(host, DriftCause.FAILED_DEPLOY, d.commit(), d.message());
+    /**
+     * Writes the record a run ends with. A request (sync, rollback) that arrived while the run
+     * acted changed the hold or the quarantine since the run read them: those are kept.
+     */
+    private void save(HostStatus before, HostRecord next) {
+        HostRecord base = before.record();
+        fleet.changeRecord(before.name(), current -> {
+            HostRecord merged = next;
+            if (!Objects.equals(current.hold(), base.hold())) {
+                merged = merged.withHold(current.hold());
+            }
+            if (!Objects.equals(current.quarantine(), base.quarantine())) {
+                merged = merged.withQuarantine(current.quarantine());
+            }
+            return merged;
+        }, r -> store.saveRecord(before.name(), r));
     }
 
-    void converged(String host, String commit) {
-        incidents.recovered(host, commit);
+    private static HostStatus apply(HostStatus s, Acted acted) {
+        HostStatus next = s;
+        if (acted.actual() != null) {
+            next = next.observed(acted.actual(), Instant.now());
+        }
+        if (acted.deployment() != null) {
+            next = next.deployed(acted.deployment());
+        }
+        if (acted.state() == HostState.IN_SYNC) {
+            return next.converged(acted.message());
+        }
+        if (acted.cause() != null) {
+            next = next.drifting(acted.cause(), Instant.now());
+        }
+        return next.with(acted.state(), acted.message());
     }
 
-    void drift(String host, DriftCause cause, Desired desired, Actual actual) {
-        String message = "runs " + actual.path() + ", committed " + desired.path();
-        store.append(host, new HistoryEntry(Instant.now(), HistoryEntry.DRIFT, desired.commit(), actual.path(), actual.generation(),
+    /** A new cause of drift: history, event and incident; said once per cause, not at every resync. */
+    private void drift(HostStatus before, DriftCause cause, Actual actual, String why) {
+        String host = before.name();
+        Desired desired = before.desired();
+        String commit = desired == null ? null : desired.commit();
+        if (cause == DriftCause.FAILED_DEPLOY || cause == DriftCause.UNREACHABLE) {
+            incidents.opened(host, cause, commit, why);
+            return;
+        }
+        if (before.driftSince() != null && before.cause() == cause) {
+            return;
+        }
+        String path = actual == null ? null : actual.path();
+        String message = "runs " + path + ", committed " + (desired == null ? null : desired.path());
+        store.append(host, new HistoryEntry(Instant.now(), HistoryEntry.DRIFT, commit, path, actual == null ? null : actual.generation(),
                 HostState.OUT_OF_SYNC.label(), cause.label(), message));
         Map<String, Object> data = new HashMap<>();
         data.put("cause", cause.label());
-        data.put("actualPath", String.valueOf(actual.path()));
-        data.put("desiredPath", desired.path());
-        data.put("generation", actual.generation());
-        events.publish(HostEvent.of(HostEvent.DRIFT_DETECTED, host, desired.commit(), data));
-        incidents.opened(host, cause, desired.commit(), cause.label() + ": " + message);
+        data.put("actualPath", String.valueOf(path));
+        data.put("desiredPath", desired == null ? "null" : desired.path());
+        data.put("generation", actual == null ? 0 : actual.generation());
+        events.publish(HostEvent.of(HostEvent.DRIFT_DETECTED, host, commit, data));
+        incidents.opened(host, cause, commit, cause.label() + ": " + message);
+        if (cause == DriftCause.OUT_OF_BAND) {
+            LOG.warnf("host %s commit %.12s: changed outside Driftless, now runs %s", host, commit, Decide.describe(actual));
+        }
     }
 
-    void unreachable(String host, String commit, String why) {
-        incidents.opened(host, DriftCause.UNREACHABLE, commit, why);
-    }
-
-    void manualRollback(String host, String commit, Actual now, String from) {
-        store.append(host, new HistoryEntry(Instant.now(), HistoryEntry.MANUAL_ROLLBACK, commit, now.path(), now.generation(),
-                HostState.OUT_OF_SYNC.label(), null, "rolled back on request from " + from));
-        events.publish(HostEvent.of(HostEvent.DEPLOYMENT_ROLLED_BACK, host, commit,
-                Map.of("path", String.valueOf(now.path()), "generation", now.generation(), "requested", true)));
-    }
-
-    private void deployment(String host, Deployment d, String kind, String type) {
+    private void deployment(String host, Deployment d, Desired desired) {
+        boolean ok = d.result() == Deployment.Result.SUCCEEDED;
+        String kind = switch (d.result()) {
+            case SUCCEEDED -> HistoryEntry.DEPLOYED;
+            case ROLLED_BACK -> HistoryEntry.ROLLED_BACK;
+            case ROLLBACK_FAILED -> HistoryEntry.ROLLBACK_FAILED;
+            default -> HistoryEntry.DEPLOY_FAILED;
+        };
+        String type = ok ? HostEvent.DEPLOYMENT_SUCCEEDED
+                : d.result() == Deployment.Result.ROLLED_BACK ? HostEvent.DEPLOYMENT_ROLLED_BACK : HostEvent.DEPLOYMENT_FAILED;
         metrics.deployment(host, d.result().label(), Duration.between(d.startedAt(), d.finishedAt()));
         store.append(host, new HistoryEntry(d.finishedAt(), kind, d.commit(), d.path(), d.generation(), null, null, d.message()));
         Map<String, Object> data = new HashMap<>();
@@ -92,5 +166,42 @@ public class HostRecorder {
             data.put("message", d.message());
         }
         events.publish(HostEvent.of(type, host, d.commit(), data));
+        if (ok) {
+            if (desired != null && desired.committedAt() != null && d.commit().equals(desired.commit())) {
+                metrics.leadTime(Duration.between(desired.committedAt(), d.finishedAt()));
+            }
+        } else {
+            incidents.opened(host, DriftCause.FAILED_DEPLOY, d.commit(), d.message());
+        }
+    }
+
+    private void manualRollback(String host, String commit, Actual now, Actual from) {
+        store.append(host, new HistoryEntry(Instant.now(), HistoryEntry.MANUAL_ROLLBACK, commit, now.path(), now.generation(),
+                HostState.OUT_OF_SYNC.label(), null, "rolled back on request from " + (from == null ? null : from.path())));
+        events.publish(HostEvent.of(HostEvent.DEPLOYMENT_ROLLED_BACK, host, commit,
+                Map.of("path", String.valueOf(now.path()), "generation", now.generation(), "requested", true)));
+    }
+
+    /** One line per change worth telling; a resync that changes nothing stays quiet. */
+    private static void log(HostStatus before, HostStatus after, Acted acted, String commit) {
+        String host = after.name();
+        Deployment d = acted.deployment();
+        if (d != null && d.result() == Deployment.Result.SUCCEEDED) {
+            LOG.infof("host %s commit %.12s: in sync on generation %s after %d ms", host, d.commit(), d.generation(),
+                    Duration.between(d.startedAt(), d.finishedAt()).toMillis());
+        } else if (d != null) {
+            LOG.errorf("host %s commit %.12s: deployment %s: %s. The generation is quarantined on this host until a new commit "
+                    + "changes it or POST /api/v1/hosts/%s/sync asks for it.", host, d.commit(), d.result(), d.message(), host);
+        } else if (before.state() == after.state() && Objects.equals(before.message(), after.message())) {
+            return;
+        } else if (after.state() == HostState.IN_SYNC) {
+            LOG.infof("host %s commit %.12s: in sync: %s", host, commit, after.message());
+        } else if (after.state() == HostState.UNREACHABLE) {
+            LOG.warnf("host %s commit %.12s: unreachable: %s. Check the host and driftless.hosts.%s.target.", host, commit, after.message(), host);
+        } else if (after.state() == HostState.DEGRADED) {
+            LOG.errorf("host %s commit %.12s: degraded: %s", host, commit, after.message());
+        } else {
+            LOG.infof("host %s commit %.12s: %s: %s", host, commit, after.state(), after.message());
+        }
     }
 }

@@ -6,17 +6,17 @@ import java.time.Duration;
 public record ReconcileResult(Outcome outcome, String detail, Duration retryAfter) {
 
     public enum Outcome {
-        /** Actual equals desired; nothing was done. */
+        /** Actual equals desired and passed its checks; nothing was done but, perhaps, the checks. */
         CONVERGED,
         /** A deployment ran and the host now runs the desired generation. */
         DEPLOYED,
         /** A rollback someone asked for ran; the host is held on its previous generation. */
         CHANGED_BY_REQUEST,
-        /** Nothing to do yet: no desired generation, or policy says report only. */
+        /** Nothing to do: no desired generation, a hold, a quarantined generation, or policy says report only. */
         WAITING,
-        /** A deployment failed; the host was left on (or returned to) its previous generation. */
+        /** A deployment failed; the host was left on (or returned to) its previous generation, or needs a person. */
         FAILED,
-        /** The host could not be reached; retry after {@link #retryAfter()}. */
+        /** The host could not be reached, or a step from an earlier attempt still runs there; retry after {@link #retryAfter()}. */
         UNREACHABLE
     }
 

@@ -238,6 +238,7 @@ public class ReconcileScheduler implements HostWaker {
                 notBefore.remove(host);
             }
         } catch (RuntimeException e) {
+            metrics.processingFailure("reconcile");
             LOG.errorf(e, "host %s: reconciliation failed unexpectedly; it will be tried again at the next resync", host);
             fleet.update(host, s -> s.with(s.state() == HostState.DEPLOYING ? HostState.UNKNOWN : s.state(), e.getMessage()));
         } finally {

@@ -4,7 +4,9 @@ import dev.driftless.host.Actual;
 
 /**
  * Reaches one host. Each method is one step of {@code nixos-rebuild --target-host}; each is
- * idempotent, so a reconciliation that is cut short can simply run again.
+ * idempotent, so a reconciliation that is cut short can simply run again. Steps that change the
+ * host hold a lock on the host itself, so that no two run there at once, even when one outlived
+ * the controller's timeout: such a step throws {@link HostBusy} instead of starting.
  */
 public interface HostTransport {
 
@@ -16,6 +18,13 @@ public interface HostTransport {
 
     /** Points the system profile at {@code path}, making a new generation, and returns its number. */
     int setProfile(String path) throws HostUnreachable, StepFailed;
+
+    /**
+     * Points the system profile back at generation {@code generation.generation()} and checks it
+     * still is {@code generation.path()}; with no number, sets the profile to the path. Fails when
+     * that generation is gone from the host.
+     */
+    void switchToGeneration(Actual generation) throws HostUnreachable, StepFailed;
 
     /** Moves the system profile back one generation and returns the path it now points at. */
     String rollbackProfile() throws HostUnreachable, StepFailed;

@@ -62,14 +62,28 @@ public class LocalTransport implements HostTransport {
 
     @Override
     public int setProfile(String path) throws StepFailed, HostUnreachable {
-        run("set profile", profileCommand("--set", path), nixEnv);
+        run("set profile", locked(profileCommand("--set", path)), nixEnv);
         return generation();
     }
 
     @Override
     public String rollbackProfile() throws StepFailed, HostUnreachable {
-        run("roll back profile", profileCommand("--rollback"), nixEnv);
+        run("roll back profile", locked(profileCommand("--rollback")), nixEnv);
         return resolveInsideRoot(root.resolve(PROFILE));
+    }
+
+    @Override
+    public void switchToGeneration(Actual generation) throws StepFailed, HostUnreachable {
+        if (generation.generation() <= 0) {
+            run("set profile", locked(profileCommand("--set", generation.path())), nixEnv);
+            return;
+        }
+        String step = "return to generation " + generation.generation();
+        Path link = root.resolve(PROFILE + "-" + generation.generation() + "-link");
+        if (!generation.path().equals(resolveInsideRoot(link))) {
+            throw new StepFailed(step, "generation " + generation.generation() + " (" + generation.path() + ") is gone from the system profile");
+        }
+        run(step, locked(profileCommand("--switch-generation", String.valueOf(generation.generation()))), nixEnv);
     }
 
     @Override
@@ -79,7 +93,7 @@ public class LocalTransport implements HostTransport {
             env.put("DRIFTLESS_HOST_ROOT", root.toString());
         }
         String script = (machineRoot ? path : root + path) + "/bin/switch-to-configuration";
-        run("activation", List.of(script, "switch"), env);
+        run("activation", locked(List.of(script, "switch")), env);
     }
 
     @Override
@@ -92,6 +106,14 @@ public class LocalTransport implements HostTransport {
         if (!result.ok()) {
             throw new StepFailed("health check `" + command + "`", result.explain());
         }
+    }
+
+    /** Under the host's deploy lock, so that no two steps that change the host run at once. */
+    private List<String> locked(List<String> command) {
+        List<String> argv = new ArrayList<>(List.of("flock", "-E", String.valueOf(SshTransport.LOCKED), "-w", "5",
+                root.resolve("run/driftless-deploy.lock").toString()));
+        argv.addAll(command);
+        return argv;
     }
 
     private List<String> profileCommand(String... args) {
@@ -110,10 +132,17 @@ public class LocalTransport implements HostTransport {
         }
         try {
             Files.createDirectories(root.resolve(PROFILE).getParent());
+            Files.createDirectories(root.resolve("run"));
         } catch (IOException e) {
             throw new StepFailed(step, "cannot create " + root.resolve(PROFILE).getParent() + ": " + e.getMessage());
         }
         ProcessResult result = ProcessRunner.run(command, env, timeout);
+        if (result.timedOut()) {
+            throw new HostBusy(step + " outlived driftless.deploy.timeout (" + timeout.toSeconds() + " s) and was stopped");
+        }
+        if (result.exitCode() == SshTransport.LOCKED && "flock".equals(command.get(0))) {
+            throw new HostBusy("another deploy step still runs on " + root + " (it holds run/driftless-deploy.lock); waiting for it to end");
+        }
         if (!result.ok()) {
             throw new StepFailed(step, result.explain());
         }

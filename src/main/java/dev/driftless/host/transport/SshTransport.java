@@ -22,6 +22,11 @@ public class SshTransport implements HostTransport {
     private static final Pattern GENERATION_LINK = Pattern.compile("system-(\\d+)-link");
     /** ssh's own exit code when it could not connect or authenticate. */
     private static final int SSH_FAILED = 255;
+    /** On the host's own /run: gone with a reboot, which also ends any step that held it. */
+    static final String LOCK = "/run/driftless-deploy.lock";
+    /** What {@code flock -E} exits with when another step holds the lock. */
+    static final int LOCKED = 75;
+    private static final int LOCK_WAIT_SECONDS = 5;
 
     private final HostTarget.Ssh target;
     private final SshOptions options;
@@ -64,31 +69,69 @@ public class SshTransport implements HostTransport {
 
     @Override
     public int setProfile(String path) throws HostUnreachable, StepFailed {
-        String link = step("set profile", "nix-env -p " + PROFILE + " --set " + quote(path) + " && readlink " + PROFILE, timeout);
+        String link = locked("set profile", "nix-env -p " + PROFILE + " --set " + quote(path) + " && readlink " + PROFILE);
         Matcher m = GENERATION_LINK.matcher(link.strip());
         return m.matches() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     @Override
     public String rollbackProfile() throws HostUnreachable, StepFailed {
-        return step("roll back profile", "nix-env -p " + PROFILE + " --rollback >/dev/null && readlink -f " + PROFILE, timeout).strip();
+        return locked("roll back profile", "nix-env -p " + PROFILE + " --rollback >/dev/null && readlink -f " + PROFILE).strip();
+    }
+
+    @Override
+    public void switchToGeneration(Actual generation) throws HostUnreachable, StepFailed {
+        String expected = quote(generation.path());
+        if (generation.generation() <= 0) {
+            locked("set profile", "nix-env -p " + PROFILE + " --set " + expected);
+            return;
+        }
+        String link = PROFILE + "-" + generation.generation() + "-link";
+        locked("return to generation " + generation.generation(), "[ \"$(readlink -f " + link + ")\" = " + expected + " ] || { echo "
+                + quote("generation " + generation.generation() + " (" + generation.path() + ") is gone from the system profile")
+                + " >&2; exit 3; }; nix-env -p " + PROFILE + " --switch-generation " + generation.generation());
     }
 
     @Override
     public void activate(String path) throws HostUnreachable, StepFailed {
-        step("activation", quote(path + "/bin/switch-to-configuration") + " switch", timeout);
+        locked("activation", quote(path + "/bin/switch-to-configuration") + " switch");
     }
 
     @Override
     public void checkHealth(String command, Duration limit) throws HostUnreachable, StepFailed {
-        step("health check `" + command + "`", command, limit);
+        String step = "health check `" + command + "`";
+        ProcessResult result = ssh(command, limit);
+        if (result.exitCode() == SSH_FAILED) {
+            throw new HostUnreachable(unreachableMessage(result));
+        }
+        if (!result.ok()) {
+            throw new StepFailed(step, result.timedOut() ? "no answer within " + limit.toSeconds() + " s"
+                    : result.stderr().isBlank() ? "exited with " + result.exitCode() : result.explain());
+        }
+    }
+
+    /**
+     * Runs a step that changes the host under the host's deploy lock, so that no two run there at
+     * once: killing our ssh on a timeout does not stop the command on the host, and the next
+     * attempt must not start a second switch beside it.
+     */
+    private String locked(String step, String command) throws HostUnreachable, StepFailed {
+        String argv = "flock -E " + LOCKED + " -w " + LOCK_WAIT_SECONDS + " " + LOCK + " sh -c " + quote(command);
+        return step(step, argv, timeout.plusSeconds(LOCK_WAIT_SECONDS));
     }
 
     /** Runs a deploy step; a failing command is the step's failure, a failing connection is not. */
     private String step(String step, String command, Duration limit) throws HostUnreachable, StepFailed {
         ProcessResult result = ssh(command, limit);
-        if (result.exitCode() == SSH_FAILED || (result.timedOut() && looksUnreachable(result))) {
+        if (result.exitCode() == SSH_FAILED) {
             throw new HostUnreachable(unreachableMessage(result));
+        }
+        if (result.timedOut()) {
+            throw new HostBusy(step + " on " + describe() + " outlived driftless.deploy.timeout (" + timeout.toSeconds()
+                    + " s); it may still run on the host, which stays locked until it ends");
+        }
+        if (result.exitCode() == LOCKED) {
+            throw new HostBusy("another deploy step still runs on " + describe() + " (it holds " + LOCK + "); waiting for it to end");
         }
         if (!result.ok()) {
             // ssh relays the remote exit code; "ssh exited with 1" would blame the wrong program.
