@@ -129,6 +129,11 @@ public final class FleetFixture implements AutoCloseable {
         return HostDirs.generation(hostRoot(host));
     }
 
+    /** Every generation of the host's system profile, as {@code N -> path}, read from its links. */
+    public java.util.SortedMap<Integer, String> generations(String host) {
+        return HostDirs.generations(hostRoot(host));
+    }
+
     /**
      * Does what a person does with {@code nixos-rebuild switch} on the host itself: builds a
      * configuration that is not in Git, makes it the next generation and activates it.

@@ -24,6 +24,26 @@ final class HostDirs {
         }
     }
 
+    /** Every {@code system-N-link} under the profile directory, as {@code N -> target}. */
+    static java.util.SortedMap<Integer, String> generations(Path root) {
+        java.util.SortedMap<Integer, String> out = new java.util.TreeMap<>();
+        Path dir = root.resolve("nix/var/nix/profiles");
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (var links = Files.list(dir)) {
+            for (Path link : (Iterable<Path>) links::iterator) {
+                Matcher m = GENERATION.matcher(link.getFileName().toString());
+                if (m.matches()) {
+                    out.put(Integer.parseInt(m.group(1)), Files.readSymbolicLink(link).toString());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out;
+    }
+
     /** The number of the generation {@code <root>/nix/var/nix/profiles/system} points at; 0 for none. */
     static int generation(Path root) {
         Path profile = root.resolve("nix/var/nix/profiles/system");
