@@ -23,8 +23,14 @@ public record HostRecord(Applied applied, Attempt attempt, Quarantine quarantine
     /** A generation that was activated and passed its checks. */
     public record Applied(String commit, String path, int generation, Instant at) {}
 
-    /** One deployment tried; {@code before} is what the host ran when it started, the rollback target. */
-    public record Attempt(String commit, String path, Actual before, Outcome outcome, String reason, Instant at) {
+    /**
+     * One deployment tried; {@code before} is what the host ran when it started, the rollback
+     * target; {@code tries}: how many runs started it, more than one when it was cut short.
+     */
+    public record Attempt(String commit, String path, Actual before, Outcome outcome, String reason, Instant at, int tries) {
+
+        /** How many times a deployment cut short is started again before it counts as failed. */
+        public static final int MAX_TRIES = 3;
 
         public enum Outcome {
             /** Started and not ended: the controller stopped, the connection dropped or a step timed out. */
@@ -43,7 +49,7 @@ public record HostRecord(Applied applied, Attempt attempt, Quarantine quarantine
         }
 
         public Attempt ended(Outcome how, String why, Instant at) {
-            return new Attempt(commit, path, before, how, why, at);
+            return new Attempt(commit, path, before, how, why, at, tries);
         }
     }
 

@@ -37,6 +37,10 @@ public final class Decide {
         Attempt attempt = record.attempt();
         boolean cutShort = attempt != null && attempt.inProgress();
         if (cutShort && attempt.path().equals(desired.path())) {
+            if (!desired.path().equals(actual.path()) && attempt.tries() >= Attempt.MAX_TRIES) {
+                return new Decision.GiveUp("the deployment of commit " + shortSha(desired.commit()) + " was cut short " + attempt.tries()
+                        + " times (a step outlived driftless.deploy.timeout or the connection dropped)");
+            }
             return desired.path().equals(actual.path())
                     ? new Decision.Verify("the deployment of " + desired.path() + " was cut short after its switch; checking it")
                     : new Decision.Deploy(DriftCause.NEW_COMMIT, attempt.before(), "resuming the deployment of commit "

@@ -18,6 +18,9 @@ public sealed interface Decision {
     /** Put the desired generation on the host; on failure return to {@code before}, what the host ran first. */
     record Deploy(DriftCause cause, Actual before, String reason) implements Decision {}
 
+    /** A deployment was cut short too often (timeouts, lost connections): count it failed, and return to {@code before}. */
+    record GiveUp(String reason) implements Decision {}
+
     /** A rollback someone asked for: to {@code target}, or to the profile's previous generation when null. */
     record RollBack(Actual target, String reason) implements Decision {}
 

@@ -52,6 +52,9 @@ public class HostReconciler {
         HostTransport transport = connections.computeIfAbsent(host, h -> transports.forTarget(HostTarget.parse(before.target())));
         Actual actual;
         try {
+            if (before.record().attempt() != null && before.record().attempt().inProgress()) {
+                transport.awaitIdle(); // a step of the attempt cut short may still run there: see what it leaves
+            }
             actual = transport.observe();
         } catch (HostUnreachable e) {
             return recorder.record(before, unreachable(before.record(), null, e));
@@ -75,6 +78,9 @@ public class HostReconciler {
         if (decision instanceof Decision.RollBack r) {
             return rollBackOnRequest(host, transport, status, actual, r);
         }
+        if (decision instanceof Decision.GiveUp g) {
+            return undo(host, transport, record, record.attempt(), g.reason(), null, Instant.now());
+        }
         if (decision instanceof Decision.Verify v) {
             return verify(host, transport, status, actual, v);
         }
@@ -90,7 +96,9 @@ public class HostReconciler {
     private Acted deploy(String host, HostTransport transport, HostStatus status, Actual actual, Decision.Deploy d) {
         Desired desired = status.desired();
         Instant started = Instant.now();
-        Attempt attempt = new Attempt(desired.commit(), desired.path(), d.before(), Attempt.Outcome.IN_PROGRESS, d.reason(), started);
+        Attempt previous = status.record().attempt();
+        int tries = previous != null && previous.inProgress() && previous.path().equals(desired.path()) ? previous.tries() + 1 : 1;
+        Attempt attempt = new Attempt(desired.commit(), desired.path(), d.before(), Attempt.Outcome.IN_PROGRESS, d.reason(), started, tries);
         HostRecord record = status.record().withAttempt(attempt);
         recorder.started(status, actual, record, d.cause());
         int generation;
@@ -136,7 +144,7 @@ public class HostReconciler {
                         actual, record.withApplied(applied).withLeft(actual), null);
             }
             if (!finishing) {
-                attempt = new Attempt(desired.commit(), desired.path(), null, Attempt.Outcome.IN_PROGRESS, v.reason(), started);
+                attempt = new Attempt(desired.commit(), desired.path(), null, Attempt.Outcome.IN_PROGRESS, v.reason(), started, 1);
                 record = record.withAttempt(attempt);
             }
             return undo(host, transport, record, attempt, failure, actual.generation(), started);
@@ -183,6 +191,9 @@ public class HostReconciler {
         try {
             Actual now = returnTo(transport, before);
             return failed(record, attempt, now, Deployment.Result.ROLLED_BACK, failure + "; rolled back to " + Decide.describe(now), generation, started);
+        } catch (HostBusy e) {
+            // A step of an earlier try still runs there: the attempt stays open, and the next run returns to before.
+            return unreachable(record, null, e);
         } catch (StepFailed | HostUnreachable e) {
             return failed(record, attempt, null, Deployment.Result.ROLLBACK_FAILED, failure + "; returning to " + Decide.describe(before)
                     + " failed: " + e.getMessage() + "; a person must look at the host", generation, started);

@@ -13,6 +13,12 @@ public interface HostTransport {
     /** Reads what the host runs now. */
     Actual observe() throws HostUnreachable;
 
+    /**
+     * Returns once no deploy step runs on the host (its deploy lock is free), so that what is
+     * observed next is what that step left; {@link HostBusy} when one still runs after a short wait.
+     */
+    void awaitIdle() throws HostUnreachable;
+
     /** Puts the closure of {@code path} into the host's store, checking its signature. */
     void copy(String path) throws HostUnreachable, StepFailed;
 

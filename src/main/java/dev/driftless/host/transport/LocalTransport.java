@@ -48,6 +48,15 @@ public class LocalTransport implements HostTransport {
     }
 
     @Override
+    public void awaitIdle() throws HostUnreachable {
+        try {
+            run("wait for the deploy lock", locked(List.of("true")), nixEnv);
+        } catch (StepFailed e) {
+            throw new HostUnreachable(root + ": " + e.getMessage());
+        }
+    }
+
+    @Override
     public void copy(String path) throws StepFailed, HostUnreachable {
         if (machineRoot) {
             return; // Built here, so already in this store.

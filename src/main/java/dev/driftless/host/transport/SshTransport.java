@@ -50,6 +50,15 @@ public class SshTransport implements HostTransport {
     }
 
     @Override
+    public void awaitIdle() throws HostUnreachable {
+        try {
+            locked("wait for the deploy lock", "true");
+        } catch (StepFailed e) {
+            throw new HostUnreachable(describe() + ": " + e.getMessage());
+        }
+    }
+
+    @Override
     public void copy(String path) throws HostUnreachable, StepFailed {
         Map<String, String> env = new HashMap<>(nixEnv);
         env.put("NIX_SSHOPTS", String.join(" ", options.forNix(target)));

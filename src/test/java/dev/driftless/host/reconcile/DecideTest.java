@@ -42,7 +42,7 @@ class DecideTest {
     }
 
     private static Attempt attempt(Actual of, Actual before, Outcome outcome) {
-        return new Attempt("c0ffee" + of.generation(), of.path(), before, outcome, null, T);
+        return new Attempt("c0ffee" + of.generation(), of.path(), before, outcome, null, T, 1);
     }
 
     private static HostRecord quarantined(HostRecord r, Actual failed) {
@@ -89,6 +89,12 @@ class DecideTest {
                         desired(B), B, true, Decision.Verify.class, null),
                 new Row("cut short before the switch: resume, the way back is still A", cutShortOnB, desired(B), A, true,
                         Decision.Deploy.class, A),
+                new Row("cut short three times before the switch ended: give up, count it failed, return to A",
+                        onA.withAttempt(new Attempt("c0ffee2", B.path(), A, Outcome.IN_PROGRESS, null, T, Attempt.MAX_TRIES)), desired(B), A, true,
+                        Decision.GiveUp.class, null),
+                new Row("cut short three times but the switch did end: verify, it may well be good",
+                        onA.withAttempt(new Attempt("c0ffee2", B.path(), A, Outcome.IN_PROGRESS, null, T, Attempt.MAX_TRIES)), desired(B), B, true,
+                        Decision.Verify.class, null),
                 new Row("cut short and a newer commit came: deploy it, the way back is still A", cutShortOnB, desired(C), B, true,
                         Decision.Deploy.class, A),
                 new Row("runs the desired generation without a verdict (state from an older version): verify", HostRecord.EMPTY, desired(A), A,
