@@ -238,6 +238,75 @@ class StandaloneConvergenceTest {
         given().get("/api/v1/hosts/nope/history").then().statusCode(404);
     }
 
+    @jakarta.inject.Inject
+    FleetStore store;
+
+    @jakarta.inject.Inject
+    io.agroal.api.AgroalDataSource db;
+
+    @Test
+    @Order(10)
+    void aCommitThatChangesAThousandHostsWithLongNamesAndATenKilobyteMessageIsRecordedWhole() {
+        String sha = "a1".repeat(20);
+        List<String> thousand = java.util.stream.IntStream.rangeClosed(1, 1000)
+                .mapToObj(i -> String.format("rack-%02d-node-%017d", i % 40, i)).toList();
+        assertEquals(30, thousand.get(0).length());
+        String message = "nixpkgs: update\n\n" + "every host changes. ".repeat(512);
+        java.time.Instant now = java.time.Instant.now();
+        store.recordObserved(new dev.driftless.event.CommitObserved(sha, "main", message, "Test <test@example.org>", now, now));
+
+        store.setStatus(sha, CommitRecord.Status.BUILDING, null, thousand);
+
+        given().get("/api/v1/commits").then().statusCode(200)
+                .body("find { it.sha == '" + sha + "' }.status", org.hamcrest.Matchers.equalTo("building"))
+                .body("find { it.sha == '" + sha + "' }.changedHosts.size()", org.hamcrest.Matchers.equalTo(1000))
+                .body("find { it.sha == '" + sha + "' }.changedHosts", org.hamcrest.Matchers.hasItems(thousand.get(0), thousand.get(999)));
+        CommitRecord stored = store.commit(sha).orElseThrow();
+        assertEquals(new java.util.TreeSet<>(thousand), new java.util.TreeSet<>(stored.changedHosts()));
+        assertTrue(stored.message().startsWith("nixpkgs: update") && stored.message().endsWith("…"),
+                "a long message is cut on purpose, and says so");
+        store.setStatus(sha, CommitRecord.Status.SUPERSEDED, null, null);
+    }
+
+    @Test
+    @Order(11)
+    void aStoreThatRefusesWritesFailsTheCommitVisiblyWithAMetricAndReadiness() throws Exception {
+        String sha = "b2".repeat(20);
+        java.time.Instant now = java.time.Instant.now();
+        store.recordObserved(new dev.driftless.event.CommitObserved(sha, "main", "web1: change", "Test <test@example.org>", now, now));
+        double before = counter("driftless_processing_failures_total{stage=\"evaluation\"}");
+        execute("alter table commit_hosts add constraint injected_failure check (host <> host) nocheck");
+        try {
+            coordinator.onEvaluation(new dev.driftless.event.EvaluationResult.Evaluated(sha, Map.of("web1", "/nix/store/injected-web1.drv")));
+
+            given().get("/api/v1/commits").then()
+                    .body("find { it.sha == '" + sha + "' }.status", org.hamcrest.Matchers.equalTo("failed"))
+                    .body("find { it.sha == '" + sha + "' }.error", containsString("cannot process the evaluation result"));
+            assertEquals(before + 1, counter("driftless_processing_failures_total{stage=\"evaluation\"}"), "counted");
+
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class,
+                    () -> store.setStatus(sha, CommitRecord.Status.FAILED, "again", List.of("web1")));
+            given().get("/q/health/ready").then().statusCode(503)
+                    .body("checks.find { it.name == 'state-store' }.status", org.hamcrest.Matchers.equalTo("DOWN"));
+        } finally {
+            execute("alter table commit_hosts drop constraint injected_failure");
+        }
+        store.setStatus(sha, CommitRecord.Status.FAILED, "injected", List.of());
+        given().get("/q/health/ready").then().statusCode(200);
+        given().get("/api/v1/hosts/web1").then().body("desired.path", org.hamcrest.Matchers.not(containsString("injected")));
+    }
+
+    private void execute(String sql) throws java.sql.SQLException {
+        try (var conn = db.getConnection(); var st = conn.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    private static double counter(String series) {
+        return metrics().lines().filter(l -> l.startsWith(series + " ")).mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst().orElse(-1);
+    }
+
     private void awaitAllInSyncOn(String sha) {
         await().atMost(CONVERGE).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             JsonPath hosts = hosts();
