@@ -4,6 +4,8 @@ import dev.driftless.event.BuildRequest;
 import dev.driftless.event.BuildResult;
 import dev.driftless.event.Channels;
 import dev.driftless.metrics.DriftlessMetrics;
+import dev.driftless.nix.Nix;
+import dev.driftless.nix.NixFailure;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;

@@ -4,6 +4,8 @@ import dev.driftless.event.Channels;
 import dev.driftless.event.CommitObserved;
 import dev.driftless.event.EvaluationResult;
 import dev.driftless.metrics.DriftlessMetrics;
+import dev.driftless.nix.Nix;
+import dev.driftless.nix.NixFailure;
 import dev.driftless.source.GitFetchFailed;
 import dev.driftless.source.GitMirror;
 import io.smallrye.reactive.messaging.annotations.Blocking;

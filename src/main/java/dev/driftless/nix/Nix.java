@@ -1,4 +1,4 @@
-package dev.driftless.job;
+package dev.driftless.nix;
 
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package dev.driftless.job;
+package dev.driftless.nix;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.driftless.config.DriftlessConfig;
 import dev.driftless.exec.ProcessResult;
 import dev.driftless.exec.ProcessRunner;
-import dev.driftless.nix.NixSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Duration;

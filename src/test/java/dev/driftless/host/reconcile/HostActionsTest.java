@@ -1,0 +1,209 @@
+package dev.driftless.host.reconcile;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.driftless.host.Actual;
+import dev.driftless.host.Deployment;
+import dev.driftless.host.Desired;
+import dev.driftless.host.DriftCause;
+import dev.driftless.host.HostRecord;
+import dev.driftless.host.HostRecord.Attempt;
+import dev.driftless.host.HostState;
+import dev.driftless.host.HostStatus;
+import dev.driftless.host.transport.HostBusy;
+import dev.driftless.host.transport.HostTransport;
+import dev.driftless.host.transport.HostUnreachable;
+import dev.driftless.host.transport.StepFailed;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Carrying out decisions on a host whose answers are scripted: what is called on the host, in
+ * which order, and what the run leaves in the record. The real steps are proven end to end on
+ * real Nix (FailedDeploymentIT, SshFleetIT); here every failure path is one quick case.
+ */
+class HostActionsTest {
+
+    private static final Actual A = new Actual("/nix/store/aaa-host", 1);
+    private static final Actual B = new Actual("/nix/store/bbb-host", 2);
+    private static final Desired WANT_B = new Desired("b0b", Instant.EPOCH, "/nix/store/bbb.drv", B.path());
+
+    /** A host that runs {@code runs}, and fails the steps named in {@code failing} with the given exception. */
+    static final class ScriptedHost implements HostTransport {
+        final List<String> calls = new ArrayList<>();
+        final Map<String, Exception> failing;
+        Actual runs;
+        int profile;
+
+        ScriptedHost(Actual runs, Map<String, Exception> failing) {
+            this.runs = runs;
+            this.profile = runs.generation();
+            this.failing = failing;
+        }
+
+        private void step(String call) throws HostUnreachable, StepFailed {
+            calls.add(call);
+            Exception e = failing.get(call);
+            if (e instanceof HostUnreachable u) {
+                throw u;
+            }
+            if (e instanceof StepFailed f) {
+                throw f;
+            }
+        }
+
+        @Override
+        public Actual observe() throws HostUnreachable {
+            try {
+                step("observe");
+            } catch (StepFailed e) {
+                throw new AssertionError(e);
+            }
+            return runs;
+        }
+
+        @Override
+        public void awaitIdle() {
+            calls.add("awaitIdle");
+        }
+
+        @Override
+        public void copy(String path) throws HostUnreachable, StepFailed {
+            step("copy " + path);
+        }
+
+        @Override
+        public int setProfile(String path) throws HostUnreachable, StepFailed {
+            step("setProfile " + path);
+            return profile = 2;
+        }
+
+        @Override
+        public void switchToGeneration(Actual generation) throws HostUnreachable, StepFailed {
+            step("switchToGeneration " + generation.generation());
+            profile = generation.generation();
+        }
+
+        @Override
+        public String rollbackProfile() throws HostUnreachable, StepFailed {
+            step("rollbackProfile");
+            return A.path();
+        }
+
+        @Override
+        public void activate(String path) throws HostUnreachable, StepFailed {
+            step("activate " + path);
+            runs = new Actual(path, profile);
+        }
+
+        @Override
+        public void checkHealth(String command, Duration timeout) throws HostUnreachable, StepFailed {
+            step("check " + runs.path());
+        }
+    }
+
+    private final List<HostRecord> intents = new ArrayList<>();
+
+    private Acted deployB(ScriptedHost host, HostRecord record) {
+        HostStatus status = HostStatus.unknown("web1", "local:/x").withDesired(WANT_B).withRecord(record);
+        HostActions actions = new HostActions(host, "true", Duration.ofSeconds(5), Duration.ofSeconds(30),
+                (r, cause) -> intents.add(r));
+        return actions.act(status, host.runs, Decide.decide(record, WANT_B, host.runs, true));
+    }
+
+    private static HostRecord onA() {
+        return HostRecord.EMPTY.withApplied(new HostRecord.Applied("a0a", A.path(), 1, Instant.EPOCH)).withLeft(A);
+    }
+
+    @Test
+    void theIntentIsDurableBeforeTheHostIsTouched() {
+        ScriptedHost host = new ScriptedHost(A, Map.of());
+        Acted acted = deployB(host, onA());
+        assertEquals(1, intents.size());
+        assertTrue(intents.get(0).attempt().inProgress());
+        assertEquals(A, intents.get(0).attempt().before(), "the way back is recorded first");
+        assertEquals(List.of("copy " + B.path(), "setProfile " + B.path(), "activate " + B.path(), "observe", "check " + B.path()), host.calls);
+        assertEquals(HostState.IN_SYNC, acted.state());
+        assertEquals(B.path(), acted.record().applied().path());
+        assertEquals(Attempt.Outcome.SUCCEEDED, acted.record().attempt().outcome());
+    }
+
+    @Test
+    void aFailedHealthCheckReturnsToExactlyTheGenerationBeforeByItsNumberAndVerifiesIt() {
+        ScriptedHost host = new ScriptedHost(A, Map.of("check " + B.path(), new StepFailed("health check", "exited with 1")));
+        Acted acted = deployB(host, onA());
+        assertEquals(List.of("copy " + B.path(), "setProfile " + B.path(), "activate " + B.path(), "observe", "check " + B.path(),
+                "switchToGeneration 1", "activate " + A.path(), "observe"), host.calls);
+        assertEquals(HostState.DEGRADED, acted.state());
+        assertEquals(Deployment.Result.ROLLED_BACK, acted.deployment().result());
+        assertEquals(B.path(), acted.record().quarantine().path(), "B is quarantined on this host");
+        assertEquals(A, acted.record().left());
+        assertEquals(DriftCause.FAILED_DEPLOY, acted.cause());
+    }
+
+    @Test
+    void aWayBackThatIsGoneIsRollbackFailedAndDegradedNeverInSync() {
+        ScriptedHost host = new ScriptedHost(A, Map.of("activate " + B.path(), new StepFailed("activation", "exited with 1"),
+                "switchToGeneration 1", new StepFailed("return to generation 1", "generation 1 is gone from the system profile")));
+        Acted acted = deployB(host, onA());
+        assertEquals(HostState.DEGRADED, acted.state());
+        assertEquals(Deployment.Result.ROLLBACK_FAILED, acted.deployment().result());
+        assertTrue(acted.message().contains("is gone") && acted.message().contains("a person must look"), acted.message());
+        assertEquals(B.path(), acted.record().quarantine().path());
+    }
+
+    @Test
+    void aFirstGenerationThatFailsIsFailedWithNothingToReturnTo() {
+        ScriptedHost host = new ScriptedHost(Actual.NOTHING, Map.of("check " + B.path(), new StepFailed("health check", "exited with 1")));
+        Acted acted = deployB(host, HostRecord.EMPTY);
+        assertEquals(Deployment.Result.FAILED, acted.deployment().result());
+        assertEquals(HostState.DEGRADED, acted.state());
+        assertTrue(host.calls.stream().noneMatch(c -> c.startsWith("switchToGeneration")), host.calls.toString());
+        assertNull(acted.record().applied(), "nothing was ever applied with success");
+    }
+
+    @Test
+    void aStepThatOutlivesTheTimeoutLeavesTheAttemptOpenAndTheHostDeploying() {
+        ScriptedHost host = new ScriptedHost(A, Map.of("activate " + B.path(), new HostBusy("activation outlived driftless.deploy.timeout")));
+        Acted acted = deployB(host, onA());
+        assertEquals(HostState.DEPLOYING, acted.state());
+        assertTrue(acted.record().attempt().inProgress(), "no verdict on B yet");
+        assertNull(acted.deployment());
+        assertNotEquals(null, acted.retryAfter());
+        assertTrue(host.calls.stream().noneMatch(c -> c.startsWith("switchToGeneration")), "nothing is undone while a step may still run");
+    }
+
+    @Test
+    void aConnectionLostAfterTheSwitchIsVerifiedBeforeTheHostIsCalledInSync() {
+        ScriptedHost host = new ScriptedHost(A, Map.of("check " + B.path(), new HostUnreachable("connection closed")));
+        Acted cut = deployB(host, onA());
+        assertEquals(HostState.UNREACHABLE, cut.state());
+        assertTrue(cut.record().attempt().inProgress());
+
+        ScriptedHost back = new ScriptedHost(B, Map.of());
+        Decision next = Decide.decide(cut.record(), WANT_B, B, true);
+        assertTrue(next instanceof Decision.Verify, next.toString());
+        Acted verified = deployB(back, cut.record());
+        assertEquals(List.of("check " + B.path()), back.calls, "only the checks run again");
+        assertEquals(HostState.IN_SYNC, verified.state());
+        assertEquals(Deployment.Result.SUCCEEDED, verified.deployment().result());
+    }
+
+    @Test
+    void aVerifyThatFailsAfterACutReturnsToWhatRanBeforeTheAttempt() {
+        HostRecord cut = onA().withAttempt(new Attempt("b0b", B.path(), A, Attempt.Outcome.IN_PROGRESS, null, Instant.EPOCH, 1));
+        ScriptedHost host = new ScriptedHost(B, Map.of("check " + B.path(), new StepFailed("health check", "exited with 1")));
+        host.profile = 2;
+        Acted acted = deployB(host, cut);
+        assertEquals(Deployment.Result.ROLLED_BACK, acted.deployment().result());
+        assertEquals(A, acted.record().left());
+        assertTrue(host.calls.contains("switchToGeneration 1"), host.calls.toString());
+    }
+}
