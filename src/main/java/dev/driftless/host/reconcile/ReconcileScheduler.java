@@ -10,20 +10,18 @@ import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.time.Duration;
 import dev.driftless.metrics.DriftlessMetrics;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
@@ -40,20 +38,14 @@ import org.jboss.logging.MDC;
 public class ReconcileScheduler implements HostWaker {
 
     private static final Logger LOG = Logger.getLogger(ReconcileScheduler.class);
-    private static final int IDLE = 0;
-    private static final int RUNNING = 1;
-    private static final int RUNNING_AGAIN = 2;
     /** Longer than any one reconcile should take; the controllers' group waits this long for a hand-over. */
     private static final Duration RELEASE_TIMEOUT = Duration.ofMinutes(10);
 
     private final HostReconciler reconciler;
     private final Fleet fleet;
     private final ExecutorService pool;
+    private final HostQueue queue;
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "reconcile-retry"));
-    private final Map<String, AtomicInteger> running = new ConcurrentHashMap<>();
-    private final Map<String, Integer> failures = new ConcurrentHashMap<>();
-    /** Hosts in backoff: no run before this {@link System#nanoTime()}, whatever wakes them. */
-    private final Map<String, Long> notBefore = new ConcurrentHashMap<>();
 
     private final DriftlessMetrics metrics;
     private final RolloutCoordinator coordinator;
@@ -75,6 +67,8 @@ public class ReconcileScheduler implements HostWaker {
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(Math.max(1, config.deploy().parallelism()),
                 r -> daemon(r, "reconcile-" + n.incrementAndGet()));
+        this.queue = new HostQueue(pool, retries, this::runOnce, host -> controls && fleet.owns(host), this::finished,
+                bound -> ThreadLocalRandom.current().nextLong(bound + 1));
     }
 
     void onStart(@Observes StartupEvent start) {
@@ -102,17 +96,16 @@ public class ReconcileScheduler implements HostWaker {
     public void release(Collection<String> hosts) {
         fleet.release(hosts);
         hosts.forEach(h -> {
-            notBefore.remove(h);
-            failures.remove(h);
+            queue.forget(h);
             finished(h); // a resync in progress no longer waits for it
         });
         long deadline = System.nanoTime() + RELEASE_TIMEOUT.toNanos();
-        List<String> busy = busy(hosts);
+        List<String> busy = queue.busy(hosts);
         if (!busy.isEmpty()) {
             LOG.infof("handing %s to another controller once their runs here finish", busy);
         }
         while (!busy.isEmpty() && System.nanoTime() < deadline && sleep(20)) {
-            busy = busy(hosts);
+            busy = queue.busy(hosts);
         }
         hosts.forEach(reconciler::forget);
         if (!busy.isEmpty()) {
@@ -121,10 +114,6 @@ public class ReconcileScheduler implements HostWaker {
         } else if (!hosts.isEmpty()) {
             LOG.infof("%s handed to another controller", new TreeSet<>(hosts));
         }
-    }
-
-    private List<String> busy(Collection<String> hosts) {
-        return hosts.stream().filter(h -> running.getOrDefault(h, new AtomicInteger(IDLE)).get() != IDLE).sorted().toList();
     }
 
     /** False once interrupted: the process is stopping, and waiting longer helps nobody. */
@@ -157,7 +146,7 @@ public class ReconcileScheduler implements HostWaker {
         wave.pending().addAll(owned);
         waves.add(wave);
         for (String host : owned) {
-            if (!wakeIfDue(host)) {
+            if (!queue.wake(host)) {
                 finished(host);
             }
         }
@@ -170,53 +159,12 @@ public class ReconcileScheduler implements HostWaker {
 
     /** Wakes a host unless it is backing off after failing to reach it. */
     public void wake(String host) {
-        wakeIfDue(host);
-    }
-
-    private boolean wakeIfDue(String host) {
-        if (!controls || !fleet.owns(host)) {
-            return false;
-        }
-        Long until = notBefore.get(host);
-        if (until != null && System.nanoTime() - until < 0) {
-            return false; // Its retry is already scheduled.
-        }
-        run(host);
-        return true;
+        queue.wake(host);
     }
 
     /** Wakes a host now, even during backoff: someone asked for it. False when another controller reconciles it. */
     public boolean wakeNow(String host) {
-        if (!fleet.owns(host)) {
-            return false;
-        }
-        notBefore.remove(host);
-        run(host);
-        return true;
-    }
-
-    private void run(String host) {
-        AtomicInteger state = running.computeIfAbsent(host, h -> new AtomicInteger(IDLE));
-        while (true) {
-            int now = state.get();
-            if (now == IDLE && state.compareAndSet(IDLE, RUNNING)) {
-                pool.execute(() -> loop(host, state));
-                return;
-            }
-            if (now != IDLE && state.compareAndSet(now, RUNNING_AGAIN)) {
-                return;
-            }
-        }
-    }
-
-    private void loop(String host, AtomicInteger state) {
-        do {
-            state.set(RUNNING);
-            if (fleet.owns(host)) { // released while it waited: its new owner runs it
-                runOnce(host);
-            }
-            finished(host);
-        } while (!state.compareAndSet(RUNNING, IDLE));
+        return queue.wakeNow(host);
     }
 
     private void finished(String host) {
@@ -227,36 +175,17 @@ public class ReconcileScheduler implements HostWaker {
         }
     }
 
-    private void runOnce(String host) {
+    private ReconcileResult runOnce(String host) {
         MDC.put("host", host); // every line logged for this run carries the host, in JSON logs as a field
         try {
-            ReconcileResult result = reconciler.reconcile(host);
-            if (result.retryAfter() != null) {
-                scheduleRetry(host, result.retryAfter());
-            } else {
-                failures.remove(host);
-                notBefore.remove(host);
-            }
+            return reconciler.reconcile(host);
         } catch (RuntimeException e) {
             metrics.processingFailure("reconcile");
             LOG.errorf(e, "host %s: reconciliation failed unexpectedly; it will be tried again at the next resync", host);
             fleet.update(host, s -> s.with(s.state() == HostState.DEPLOYING ? HostState.UNKNOWN : s.state(), e.getMessage()));
+            return null;
         } finally {
             MDC.remove("host");
-        }
-    }
-
-    /** Exponential backoff with jitter, capped at the given interval, so a dead host is not hammered. */
-    private void scheduleRetry(String host, Duration cap) {
-        int attempt = failures.merge(host, 1, Integer::sum);
-        long base = Math.min(cap.toMillis(), 500L << Math.min(attempt, 16));
-        long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
-        Long previous = notBefore.put(host, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay));
-        if (previous == null) {
-            retries.schedule(() -> {
-                notBefore.remove(host);
-                wake(host);
-            }, delay, TimeUnit.MILLISECONDS);
         }
     }
 
