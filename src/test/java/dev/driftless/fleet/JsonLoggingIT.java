@@ -32,7 +32,7 @@ class JsonLoggingIT {
                 for (String line : lines) {
                     JsonNode record = json.readTree(line);
                     assertTrue(record.isObject() && record.has("message") && record.has("level"), line);
-                    if (record.path("loggerName").asText().endsWith("HostReconciler")) {
+                    if (record.path("loggerName").asText().endsWith("HostRecorder")) {
                         reconcilerLines++;
                         String host = record.path("mdc").path("host").asText();
                         assertTrue(FleetFixture.HOSTS.contains(host), "mdc.host in " + line);

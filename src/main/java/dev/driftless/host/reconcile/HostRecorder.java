@@ -183,8 +183,9 @@ public class HostRecorder {
     }
 
     /** One line per change worth telling; a resync that changes nothing stays quiet. */
-    private static void log(HostStatus before, HostStatus after, Acted acted, String commit) {
+    private static void log(HostStatus before, HostStatus after, Acted acted, String desiredCommit) {
         String host = after.name();
+        String commit = desiredCommit == null ? "-" : desiredCommit;
         Deployment d = acted.deployment();
         if (d != null && d.result() == Deployment.Result.SUCCEEDED) {
             LOG.infof("host %s commit %.12s: in sync on generation %s after %d ms", host, d.commit(), d.generation(),
