@@ -47,12 +47,8 @@ class HostQueueTest {
         }
     }
 
-    private static void eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!condition.getAsBoolean()) {
-            assertTrue(System.nanoTime() < until, "condition not met in 10 s");
-            Thread.sleep(5);
-        }
+    private static void eventually(java.util.concurrent.Callable<Boolean> condition) {
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5)).until(condition);
     }
 
     @Test
@@ -62,7 +58,7 @@ class HostQueueTest {
         AtomicInteger most = new AtomicInteger();
         HostQueue queue = queue(host -> {
             most.accumulateAndGet(inside.incrementAndGet(), Math::max);
-            sleep(2);
+            java.util.concurrent.locks.LockSupport.parkNanos(2_000_000); // a run that takes a moment
             inside.decrementAndGet();
             return null;
         });
@@ -140,13 +136,5 @@ class HostQueueTest {
         eventually(() -> queue.busy(List.of("web2")).isEmpty());
         assertEquals(1, runs.get("web2").get(), "the queued run did not happen here");
         assertFalse(queue.wake("web2"), "another controller runs it now");
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
