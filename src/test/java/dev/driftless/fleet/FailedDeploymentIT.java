@@ -9,6 +9,7 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.driftless.testing.DriftlessProcess;
+import dev.driftless.testing.Exposition;
 import dev.driftless.testing.FleetFixture;
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
@@ -101,10 +102,10 @@ class FailedDeploymentIT {
                     assertEquals("Degraded", state(hosts, "fresh1"));
                     assertEquals("Degraded", state(hosts, "gone1"));
                     assertEquals("OutOfSync", state(hosts, "held1"));
-                    sleep(1000);
+                    Exposition.letPass(Duration.ofMillis(1000));
                 }
                 assertEquals(before, snapshot(fleet), "nothing changed on any host during the resyncs");
-                assertEquals(0.0, total(metrics(app), "driftless_incidents_total{cause=\"out-of-band\""), "no out-of-band incident");
+                assertEquals(0.0, Exposition.total(metrics(app), "driftless_incidents_total{cause=\"out-of-band\""), "no out-of-band incident");
 
                 // A good commit converges fresh1 and closes its incident.
                 String good = fleet.commit("hosts/fresh1.nix", "{ motd = \"fresh1 ready\"; }\n", "fresh1: ready");
@@ -119,14 +120,14 @@ class FailedDeploymentIT {
                     assertEquals("Degraded", state(hosts(again), "web1"));
                     assertEquals("OutOfSync", state(hosts(again), "held1"));
                 });
-                sleep(8000); // eight resyncs
+                Exposition.letPass(Duration.ofSeconds(8)); // eight resyncs
                 assertEquals(before, snapshot(fleet), "after the restart, neither the held nor the quarantined host is redeployed");
                 host(again, "web1").then().body("state", equalTo("Degraded")).body("quarantine.path", notNullValue())
                         .body("lastApplied.path", equalTo(a));
                 host(again, "held1").then().body("state", equalTo("OutOfSync")).body("hold.pending", equalTo(false));
                 String metrics = metrics(again);
-                assertEquals(0.0, total(metrics, "driftless_deployments_total{"), "no deployment after the restart:\n" + again.log());
-                assertEquals(0.0, total(metrics, "driftless_incidents_total{cause=\"out-of-band\""), "no out-of-band incident");
+                assertEquals(0.0, Exposition.total(metrics, "driftless_deployments_total{"), "no deployment after the restart:\n" + again.log());
+                assertEquals(0.0, Exposition.total(metrics, "driftless_incidents_total{cause=\"out-of-band\""), "no out-of-band incident");
                 given().baseUri(again.url()).get("/api/v1/incidents?host=held1").then().body("findAll { it.cause == 'out-of-band' }.size()", equalTo(0));
                 openIncident(again, "web1", "failed-deploy");
             }
@@ -171,19 +172,5 @@ class FailedDeploymentIT {
 
     private static String metrics(DriftlessProcess app) {
         return given().baseUri(app.url()).get("/q/metrics").then().extract().asString();
-    }
-
-    private static double total(String exposition, String series) {
-        return exposition.lines().filter(l -> l.startsWith(series))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.driftless.testing.DriftlessProcess;
+import dev.driftless.testing.Exposition;
 import dev.driftless.testing.FleetFixture;
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
@@ -40,8 +41,8 @@ class RestartIT {
                 awaitAllInSync(second, head);
                 FleetFixture.HOSTS.forEach(h -> assertEquals(generations.get(h), fleet.generation(h), h + " keeps its generation"));
                 String metrics = given().baseUri(second.url()).get("/q/metrics").then().extract().asString();
-                assertEquals(0.0, total(metrics, "driftless_deployments_total{"), "no deployment after restart:\n" + second.log());
-                assertEquals(0.0, total(metrics, "driftless_evaluations_total{"), "no evaluation after restart:\n" + second.log());
+                assertEquals(0.0, Exposition.total(metrics, "driftless_deployments_total{"), "no deployment after restart:\n" + second.log());
+                assertEquals(0.0, Exposition.total(metrics, "driftless_evaluations_total{"), "no evaluation after restart:\n" + second.log());
                 given().baseUri(second.url()).get("/api/v1/hosts/web1").then()
                         .body("lastDeployment.result", org.hamcrest.Matchers.equalTo("succeeded"));
             }
@@ -69,7 +70,7 @@ class RestartIT {
                         .then().body("[0].id", org.hamcrest.Matchers.equalTo((int) incident))
                         .body("[0].closedAt", org.hamcrest.Matchers.notNullValue()));
                 String metrics = given().baseUri(second.url()).get("/q/metrics").then().extract().asString();
-                assertEquals(1.0, total(metrics, "driftless_recovery_seconds_count"), "the recovery counts after the restart");
+                assertEquals(1.0, Exposition.total(metrics, "driftless_recovery_seconds_count"), "the recovery counts after the restart");
             }
         }
     }
@@ -84,11 +85,6 @@ class RestartIT {
         });
     }
 
-    /** The sum of every series of one metric in a Prometheus exposition. */
-    private static double total(String exposition, String series) {
-        return exposition.lines().filter(l -> l.startsWith(series))
-                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
-    }
 
     private static JsonPath hosts(DriftlessProcess app) {
         return given().baseUri(app.url()).get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.driftless.testing.DriftlessProcess;
+import dev.driftless.testing.Exposition;
 import dev.driftless.testing.FleetFixture;
 import dev.driftless.testing.NamespaceFleet;
 import io.restassured.path.json.JsonPath;
@@ -58,7 +59,7 @@ class SshDeployTimeoutIT {
                     if ("InSync".equals(host.getString("state")) && slow.equals(host.getString("desired.commit"))) {
                         break;
                     }
-                    sleep(300);
+                    Exposition.letPass(Duration.ofMillis(300));
                 }
                 awaitState(app, slow, "InSync");
                 List<String> switches = List.of(hosts.ssh("slow1", "cat /run/switches").split("\n"));
@@ -80,14 +81,5 @@ class SshDeployTimeoutIT {
             assertEquals(commit, host.getString("desired.commit"));
             assertEquals(state, host.getString("state"), host.getString("message"));
         });
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError(e);
-        }
     }
 }

@@ -7,6 +7,7 @@ import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.driftless.testing.DriftlessProcess;
+import dev.driftless.testing.Exposition;
 import dev.driftless.testing.FleetFixture;
 import dev.driftless.testing.KafkaFleet;
 import io.restassured.path.json.JsonPath;
@@ -54,7 +55,7 @@ class HandOverTruthIT {
                     JsonPath hosts = hosts(survivor);
                     assertEquals(List.of(true, true), hosts.getList("owned", Boolean.class), "b reconciles both hosts");
                 });
-                Thread.sleep(10_000); // five resyncs on b
+                Exposition.letPass(Duration.ofSeconds(10)); // five resyncs on b
                 assertEquals(before, snapshot(fleet), "neither host was touched after the hand-over:\n" + survivor.log());
                 JsonPath hosts = hosts(survivor);
                 assertEquals("OutOfSync", hosts.getString("find { it.name == 'held1' }.state"), hosts.prettify());
@@ -63,8 +64,7 @@ class HandOverTruthIT {
                 given().baseUri(survivor.url()).get("/api/v1/incidents").then()
                         .body("findAll { it.cause == 'out-of-band' }.size()", equalTo(0));
                 String metrics = given().baseUri(survivor.url()).get("/q/metrics").then().extract().asString();
-                assertEquals(0.0, metrics.lines().filter(l -> l.startsWith("driftless_deployments_total{"))
-                        .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum(), "b deployed nothing");
+                assertEquals(0.0, Exposition.total(metrics, "driftless_deployments_total{"), "b deployed nothing");
             } finally {
                 a.close();
                 if (b != null) {
