@@ -104,12 +104,13 @@ public class FleetStore implements StateJournal.Changes {
         journal.hostRecord(host, record);
     }
 
+    /** One statement (standard SQL MERGE, which H2 and PostgreSQL 15 both run): it is written on every deployment. */
     private void putRecord(String host, HostRecord record) {
-        String json = CloudEventCodec.json(record);
-        inTransaction(conn -> {
-            execute(conn, "delete from host_records where host = ?", host);
-            execute(conn, "insert into host_records (host, record, updated_at) values (?, ?, ?)", host, json, ts(Instant.now()));
-        });
+        update("merge into host_records t using (values (cast(? as varchar(255)), cast(? as varchar), cast(? as timestamp with time zone)))"
+                + " as s (host, record, updated_at) on t.host = s.host"
+                + " when matched then update set record = s.record, updated_at = s.updated_at"
+                + " when not matched then insert (host, record, updated_at) values (s.host, s.record, s.updated_at)",
+                host, CloudEventCodec.json(record), ts(Instant.now()));
     }
 
     /** The newest commit observed, which is the one the branch points at. */
