@@ -1,5 +1,6 @@
 package dev.driftless.api;
 
+import dev.driftless.fleet.Duties;
 import dev.driftless.fleet.Fleet;
 import dev.driftless.host.reconcile.HostRequests;
 import dev.driftless.host.reconcile.ReconcileScheduler;
@@ -20,9 +21,11 @@ public class HostActionsResource {
     private final Fleet fleet;
     private final HostRequests requests;
     private final ReconcileScheduler scheduler;
+    private final Duties duties;
 
-    HostActionsResource(Fleet fleet, HostRequests requests, ReconcileScheduler scheduler) {
+    HostActionsResource(Fleet fleet, HostRequests requests, ReconcileScheduler scheduler, Duties duties) {
         this.fleet = fleet;
+        this.duties = duties;
         this.requests = requests;
         this.scheduler = scheduler;
     }
@@ -32,7 +35,7 @@ public class HostActionsResource {
     @Path("/sync")
     public Response sync(@PathParam("name") String name) {
         known(name);
-        if (!fleet.owns(name)) {
+        if (!duties.owns(name)) {
             return elsewhere(name);
         }
         requests.sync(name);
@@ -49,7 +52,7 @@ public class HostActionsResource {
     @Path("/rollback")
     public Response rollback(@PathParam("name") String name) {
         known(name);
-        if (!fleet.owns(name)) {
+        if (!duties.owns(name)) {
             return elsewhere(name);
         }
         requests.rollback(name);

@@ -1,5 +1,6 @@
 package dev.driftless.api;
 
+import dev.driftless.fleet.Duties;
 import dev.driftless.fleet.Fleet;
 import dev.driftless.fleet.FleetStore;
 import dev.driftless.fleet.HistoryEntry;
@@ -19,21 +20,23 @@ public class HostsResource {
 
     private final Fleet fleet;
     private final FleetStore store;
+    private final Duties duties;
 
-    HostsResource(Fleet fleet, FleetStore store) {
+    HostsResource(Fleet fleet, FleetStore store, Duties duties) {
         this.fleet = fleet;
         this.store = store;
+        this.duties = duties;
     }
 
     @GET
     public List<HostView> hosts() {
-        return fleet.all().stream().map(s -> HostView.of(s, fleet.owns(s.name()))).toList();
+        return fleet.all().stream().map(s -> HostView.of(s, duties.owns(s.name()))).toList();
     }
 
     @GET
     @Path("/{name}")
     public HostView host(@PathParam("name") String name) {
-        return fleet.get(name).map(s -> HostView.of(s, fleet.owns(s.name()))).orElseThrow(() -> unknown(name));
+        return fleet.get(name).map(s -> HostView.of(s, duties.owns(s.name()))).orElseThrow(() -> unknown(name));
     }
 
     /** Newest first: deployments, rollbacks and drift, as stored. */

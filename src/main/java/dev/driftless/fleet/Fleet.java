@@ -23,16 +23,15 @@ import java.util.function.UnaryOperator;
 /**
  * The controller's live picture of every configured host. Desired generations are loaded from
  * the store at start, so a restart knows what each host should run without evaluating again.
- * It also knows which hosts this controller reconciles: all of them standalone, a share of them
- * when several controllers share the fleet. The others are mirrored from what their
- * controllers report.
+ * Which hosts this process reconciles is not its business ({@link Duties}); it exports the gauges
+ * of those it is told to, and mirrors what other controllers report of the rest.
  */
 @ApplicationScoped
 public class Fleet {
 
     private final Map<String, AtomicReference<HostStatus>> hosts = new TreeMap<>();
+    private final Set<String> exported = ConcurrentHashMap.newKeySet();
 
-    private final Set<String> owned = ConcurrentHashMap.newKeySet();
     private final HostEvents events;
     private final DriftlessMetrics metrics;
 
@@ -78,45 +77,32 @@ public class Fleet {
         return after;
     }
 
-    /** Follows a host's durable record written by the controller reconciling it. */
-    public void mirrorRecord(String name, HostRecord record) {
-        mirror(name, s -> s.withRecord(record));
-    }
-
-    /** Hosts this controller now reconciles; their gauges are exported from here. */
-    public void take(Collection<String> names) {
+    /** Hosts reconciled here from now on: their gauges are exported from here. */
+    public void export(Collection<String> names) {
         for (String name : names) {
             AtomicReference<HostStatus> ref = hosts.get(name);
-            if (ref != null && owned.add(name)) {
+            if (ref != null && exported.add(name)) {
                 metrics.bindHost(name, ref::get);
             }
         }
     }
 
-    /** Hosts another controller reconciles from now on. */
-    public void release(Collection<String> names) {
+    /** Hosts another controller reconciles from now on: it exports their gauges. */
+    public void unexport(Collection<String> names) {
         for (String name : names) {
-            if (owned.remove(name)) {
+            if (exported.remove(name)) {
                 metrics.unbindHost(name);
             }
         }
     }
 
-    public boolean owns(String name) {
-        return owned.contains(name);
-    }
-
-    public Set<String> owned() {
-        return Set.copyOf(owned);
-    }
-
     /**
-     * Follows a change that the controller reconciling the host reported. Applied only to hosts
-     * reconciled elsewhere, and published nowhere, since their own controller already did.
+     * Follows a change that the controller reconciling the host reported, and publishes it
+     * nowhere, since that controller already did. Callers apply it to hosts reconciled elsewhere.
      */
     public void mirror(String name, UnaryOperator<HostStatus> change) {
         AtomicReference<HostStatus> ref = hosts.get(name);
-        if (ref != null && !owns(name)) {
+        if (ref != null) {
             ref.updateAndGet(change);
         }
     }
@@ -148,13 +134,16 @@ public class Fleet {
         return after;
     }
 
-    /** Makes a commit's generations the desired state of the hosts it names. */
-    public void promote(Map<String, Desired> desired) {
+    /**
+     * Makes a commit's generations the desired state of the hosts it names; the state changes
+     * of hosts reconciled here are published, the others' are their own controllers' to report.
+     */
+    public void promote(Map<String, Desired> desired, Duties duties) {
         desired.forEach((name, d) -> {
-            if (owns(name)) {
+            if (duties.owns(name)) {
                 update(name, s -> s.withDesired(d));
             } else {
-                mirror(name, s -> s.withDesired(d)); // its own controller reports what this changes
+                mirror(name, s -> s.withDesired(d));
             }
         });
     }

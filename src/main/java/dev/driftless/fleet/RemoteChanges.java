@@ -20,11 +20,20 @@ public class RemoteChanges implements StateJournal.Changes {
     private final FleetStore store;
     private final Fleet fleet;
     private final HostWaker waker;
+    private final Duties duties;
 
-    RemoteChanges(FleetStore store, Fleet fleet, HostWaker waker) {
+    RemoteChanges(FleetStore store, Fleet fleet, HostWaker waker, Duties duties) {
         this.store = store;
         this.fleet = fleet;
         this.waker = waker;
+        this.duties = duties;
+    }
+
+    /** What another controller reports of a host it reconciles; a host reconciled here knows better. */
+    private void mirror(String host, java.util.function.UnaryOperator<dev.driftless.host.HostStatus> change) {
+        if (!duties.owns(host)) {
+            fleet.mirror(host, change);
+        }
     }
 
     @Override
@@ -35,7 +44,7 @@ public class RemoteChanges implements StateJournal.Changes {
     @Override
     public void restoreDesired(String host, Desired desired) {
         store.restoreDesired(host, desired);
-        fleet.promote(Map.of(host, desired));
+        fleet.promote(Map.of(host, desired), duties);
         waker.wake(List.of(host));
     }
 
@@ -48,21 +57,21 @@ public class RemoteChanges implements StateJournal.Changes {
     public void restoreHistory(String host, HistoryEntry entry) {
         store.restoreHistory(host, entry);
         if (Arrays.asList(HistoryEntry.DEPLOYMENT_KINDS).contains(entry.kind())) {
-            fleet.mirror(host, s -> s.deployed(Fleet.toDeployment(entry)));
+            mirror(host, s -> s.deployed(Fleet.toDeployment(entry)));
         }
         if (HistoryEntry.DEPLOYED.equals(entry.kind()) && entry.generation() != null) {
-            fleet.mirror(host, s -> s.observed(new Actual(entry.path(), entry.generation()), entry.at())); // what it runs now
+            mirror(host, s -> s.observed(new Actual(entry.path(), entry.generation()), entry.at())); // what it runs now
         }
     }
 
     @Override
     public void restoreHostRecord(String host, HostRecord record) {
         store.restoreHostRecord(host, record);
-        fleet.mirrorRecord(host, record);
+        mirror(host, s -> s.withRecord(record));
     }
 
     @Override
     public void restoreHostState(String host, String state, String message) {
-        fleet.mirror(host, s -> s.with(HostState.of(state), message));
+        mirror(host, s -> s.with(HostState.of(state), message));
     }
 }

@@ -1,6 +1,5 @@
 package dev.driftless.fleet;
 
-import dev.driftless.config.DriftlessConfig;
 import dev.driftless.event.BuildRequest;
 import dev.driftless.event.BuildResult;
 import dev.driftless.event.Channels;
@@ -42,13 +41,13 @@ public class RolloutCoordinator {
     private final Nix nix;
     private final Emitter<BuildRequest> builds;
     private final DriftlessMetrics metrics;
+    private final Duties duties;
     private Rollout pending;
-    private volatile boolean leads;
 
-    RolloutCoordinator(FleetStore store, Fleet fleet, HostWaker waker, Nix nix, DriftlessConfig config, DriftlessMetrics metrics,
+    RolloutCoordinator(FleetStore store, Fleet fleet, HostWaker waker, Nix nix, Duties duties, DriftlessMetrics metrics,
             @Channel(Channels.BUILD_REQUESTS_OUT) Emitter<BuildRequest> builds) {
         this.metrics = metrics;
-        this.leads = !config.distributed(); // alone, it leads; in a group, once the group says so
+        this.duties = duties;
         this.store = store;
         this.fleet = fleet;
         this.waker = waker;
@@ -59,21 +58,11 @@ public class RolloutCoordinator {
     /** A commit waiting for its builds: what it wants per host, and what has been built. */
     record Rollout(String sha, Instant committedAt, Map<String, String> wanted, Map<String, String> built) {}
 
-    public boolean leads() {
-        return leads;
-    }
-
-    /** This controller coordinates rollouts from now on. */
-    public void lead() {
-        leads = true;
-    }
-
     /**
      * Another controller coordinates rollouts from now on. A rollout in progress here is dropped;
      * the new leader rolls the branch head out again, since its commit is not finished.
      */
     public synchronized void stepDown() {
-        leads = false;
         if (pending != null) {
             LOG.infof("commit %.12s: no longer leading rollouts; the new leader takes it over", pending.sha());
         }
@@ -122,7 +111,7 @@ public class RolloutCoordinator {
     }
 
     private void handleEvaluation(EvaluationResult result) {
-        if (!leads) {
+        if (!duties.leads()) {
             return;
         }
         Optional<CommitRecord> commit = store.commit(result.sha());
@@ -158,7 +147,7 @@ public class RolloutCoordinator {
     }
 
     private void handleBuild(BuildResult result) {
-        if (!leads || pending == null || !pending.sha().equals(result.sha()) || !pending.wanted().containsKey(result.host())) {
+        if (!duties.leads() || pending == null || !pending.sha().equals(result.sha()) || !pending.wanted().containsKey(result.host())) {
             return; // A result for a commit that was superseded, failed or already complete.
         }
         if (result instanceof BuildResult.Failed failed) {
@@ -196,7 +185,7 @@ public class RolloutCoordinator {
         }
         store.saveDesired(next);
         store.setStatus(pending.sha(), Status.READY, null, null);
-        fleet.promote(next);
+        fleet.promote(next, duties);
         LOG.infof("commit %.12s is now desired for %s", pending.sha(), next.keySet());
         waker.wake(pending.wanted().keySet());
         pending = null;

@@ -1,5 +1,6 @@
 package dev.driftless.kafka;
 
+import dev.driftless.fleet.Assignments;
 import dev.driftless.fleet.Fleet;
 import dev.driftless.fleet.RolloutCoordinator;
 import dev.driftless.fleet.StateJournal;
@@ -37,12 +38,14 @@ final class ControllerDuties implements ControllerGroup.Duties {
         t.setDaemon(true);
         return t;
     });
+    private final Assignments assignments;
     private final Object lock = new Object();
     private int term;
 
-    ControllerDuties(Fleet fleet, int partitions, StateJournal journal, ReconcileScheduler scheduler, RolloutCoordinator coordinator,
-            GitWatcher watcher, KafkaClientService clients) {
+    ControllerDuties(Fleet fleet, Assignments assignments, int partitions, StateJournal journal, ReconcileScheduler scheduler,
+            RolloutCoordinator coordinator, GitWatcher watcher, KafkaClientService clients) {
         this.fleet = fleet;
+        this.assignments = assignments;
         this.partitions = partitions;
         this.journal = journal;
         this.scheduler = scheduler;
@@ -65,7 +68,7 @@ final class ControllerDuties implements ControllerGroup.Duties {
                 if (term != mine) {
                     return;
                 }
-                coordinator.lead();
+                assignments.lead();
             }
             watcher.lead(); // the branch head afresh: a rollout the previous leader left unfinished goes on
         });
@@ -75,9 +78,10 @@ final class ControllerDuties implements ControllerGroup.Duties {
     public void stepDown(String why) {
         synchronized (lock) {
             term++;
-            if (coordinator.leads()) {
+            if (assignments.leads()) {
                 LOG.infof("no longer leading rollouts: %s", why);
             }
+            assignments.stepDown();
             coordinator.stepDown();
         }
     }
@@ -91,7 +95,7 @@ final class ControllerDuties implements ControllerGroup.Duties {
 
     @Override
     public void release(Set<Integer> hostPartitions, String why) {
-        List<String> hosts = hostsIn(hostPartitions).stream().filter(fleet::owns).toList();
+        List<String> hosts = hostsIn(hostPartitions).stream().filter(assignments::owns).toList();
         if (!hosts.isEmpty()) {
             LOG.infof("letting go of %s: %s", hosts, why);
             scheduler.release(hosts);

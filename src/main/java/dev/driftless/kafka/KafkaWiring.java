@@ -1,6 +1,7 @@
 package dev.driftless.kafka;
 
 import dev.driftless.config.DriftlessConfig;
+import dev.driftless.fleet.Assignments;
 import dev.driftless.fleet.Fleet;
 import dev.driftless.fleet.HostEvents;
 import dev.driftless.fleet.RemoteChanges;
@@ -60,6 +61,8 @@ public class KafkaWiring {
         @Inject
         ReconcileScheduler scheduler;
         @Inject
+        Assignments assignments;
+        @Inject
         RolloutCoordinator coordinator;
         @Inject
         GitWatcher watcher;
@@ -86,7 +89,8 @@ public class KafkaWiring {
             ControllerBeans d = beans.get();
             d.fleet.names(); // the store has replayed the journal: following goes on from there
             d.journal.follow(d.remote);
-            joined = new ControllerDuties(d.fleet, group.hostPartitions(), d.journal, d.scheduler, d.coordinator, d.watcher, d.clients);
+            joined = new ControllerDuties(d.fleet, d.assignments, group.hostPartitions(), d.journal, d.scheduler, d.coordinator, d.watcher,
+                    d.clients);
             group.join(joined);
         }
     }

@@ -7,7 +7,7 @@ import dev.driftless.event.HostEvent;
 import dev.driftless.fleet.CommitRecord;
 import dev.driftless.fleet.FleetStore;
 import dev.driftless.fleet.HostEvents;
-import dev.driftless.fleet.RolloutCoordinator;
+import dev.driftless.fleet.Duties;
 import dev.driftless.metrics.DriftlessMetrics;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
@@ -41,15 +41,14 @@ public class GitWatcher {
     private final boolean allowForcePush;
     private final HostEvents events;
     private final CommitVerifier verifier;
-    private final boolean controls;
-    private final RolloutCoordinator coordinator;
+    private final Duties duties;
     private volatile boolean fetched;
     private volatile String lastEmitted;
     private volatile String lastError;
 
     GitWatcher(GitMirror mirror, FleetStore store, DriftlessMetrics metrics, DriftlessConfig config, HostEvents events, CommitVerifier verifier,
-            RolloutCoordinator coordinator, @Channel(Channels.COMMITS_OUT) Emitter<CommitObserved> commits) {
-        this.coordinator = coordinator;
+            Duties duties, @Channel(Channels.COMMITS_OUT) Emitter<CommitObserved> commits) {
+        this.duties = duties;
         this.mirror = mirror;
         this.store = store;
         this.metrics = metrics;
@@ -58,12 +57,11 @@ public class GitWatcher {
         this.allowForcePush = config.git().allowForcePush();
         this.events = events;
         this.verifier = verifier;
-        this.controls = config.role().controls();
     }
 
     /** The first fetch, as soon as messaging is wired; the scheduler skips polls until the application runs. */
     void onStart(@Observes StartupEvent start) {
-        if (controls && coordinator.leads()) {
+        if (duties.leads()) {
             Thread first = new Thread(this::fetchNow, "git-first-fetch");
             first.setDaemon(true);
             first.start();
@@ -83,7 +81,7 @@ public class GitWatcher {
 
     /** True when this process follows Git: a controller that leads rollouts. */
     public boolean leads() {
-        return controls && coordinator.leads();
+        return duties.leads();
     }
 
     /** This controller has just become the leader: the branch head is considered afresh, so a rollout cut short goes on. */

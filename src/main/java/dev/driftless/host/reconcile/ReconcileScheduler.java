@@ -3,7 +3,7 @@ package dev.driftless.host.reconcile;
 import dev.driftless.config.DriftlessConfig;
 import dev.driftless.fleet.Fleet;
 import dev.driftless.fleet.HostWaker;
-import dev.driftless.fleet.RolloutCoordinator;
+import dev.driftless.fleet.Assignments;
 import dev.driftless.host.HostState;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -48,7 +48,7 @@ public class ReconcileScheduler implements HostWaker {
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "reconcile-retry"));
 
     private final DriftlessMetrics metrics;
-    private final RolloutCoordinator coordinator;
+    private final Assignments duties;
     private final boolean controls;
     private final boolean shared;
     /** Resyncs in progress: when each started and which hosts it still waits for. */
@@ -57,23 +57,23 @@ public class ReconcileScheduler implements HostWaker {
     record Wave(long startedNanos, Set<String> pending) {}
 
     ReconcileScheduler(HostReconciler reconciler, Fleet fleet, DriftlessMetrics metrics, DriftlessConfig config,
-            RolloutCoordinator coordinator) {
+            Assignments duties) {
         this.reconciler = reconciler;
         this.fleet = fleet;
         this.metrics = metrics;
-        this.coordinator = coordinator;
+        this.duties = duties;
         this.controls = config.role().controls();
         this.shared = config.distributed(); // the controllers' group hands out the hosts
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(Math.max(1, config.deploy().parallelism()),
                 r -> daemon(r, "reconcile-" + n.incrementAndGet()));
-        this.queue = new HostQueue(pool, retries, this::runOnce, host -> controls && fleet.owns(host), this::finished,
+        this.queue = new HostQueue(pool, retries, this::runOnce, host -> controls && duties.owns(host), this::finished,
                 bound -> ThreadLocalRandom.current().nextLong(bound + 1));
     }
 
     void onStart(@Observes StartupEvent start) {
         if (controls) {
-            metrics.bindController(() -> fleet.owned().size(), coordinator::leads);
+            metrics.bindController(() -> duties.owned().size(), duties::leads);
             if (!shared) {
                 take(fleet.names());
             }
@@ -82,7 +82,8 @@ public class ReconcileScheduler implements HostWaker {
 
     /** This controller reconciles these hosts from now on. */
     public void take(Collection<String> hosts) {
-        fleet.take(hosts);
+        duties.take(hosts);
+        fleet.export(hosts);
         if (!hosts.isEmpty()) {
             LOG.infof("reconciling %s here", new TreeSet<>(hosts));
         }
@@ -94,7 +95,8 @@ public class ReconcileScheduler implements HostWaker {
      * here, so that the next owner never starts one beside ours.
      */
     public void release(Collection<String> hosts) {
-        fleet.release(hosts);
+        duties.release(hosts);
+        fleet.unexport(hosts);
         hosts.forEach(h -> {
             queue.forget(h);
             finished(h); // a resync in progress no longer waits for it
@@ -138,7 +140,7 @@ public class ReconcileScheduler implements HostWaker {
         if (!controls) {
             return; // a worker process touches no host
         }
-        Set<String> owned = fleet.owned();
+        Set<String> owned = duties.owned();
         if (owned.isEmpty()) {
             return;
         }
