@@ -1,21 +1,32 @@
 package dev.driftless.exec;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
 
 /**
- * The one way Driftless runs an external command: output captured, a hard timeout, the whole
- * process tree killed on timeout. Callers must be on a worker thread, never an event loop.
+ * The one way Driftless runs an external command: output captured within bounds, a hard
+ * timeout, the whole process tree killed on timeout. Callers must be on a worker thread, never
+ * an event loop.
  */
 public final class ProcessRunner {
+
+    private static final Logger LOG = Logger.getLogger(ProcessRunner.class);
+
+    /**
+     * stdout is what callers parse (one {@code nix eval --json} of a 10,000-host fleet is a few
+     * MB), so its head is generous; stderr is read by people, who need its end.
+     */
+    static final int STDOUT_HEAD = 32 << 20;
+    static final int STDOUT_TAIL = 1 << 20;
+    static final int STDERR_HEAD = 64 << 10;
+    static final int STDERR_TAIL = 1 << 20;
 
     private ProcessRunner() {}
 
@@ -36,8 +47,8 @@ public final class ProcessRunner {
         } catch (IOException e) {
             return new ProcessResult(command, 127, "", "cannot start " + command.get(0) + ": " + e.getMessage(), false, Duration.ZERO);
         }
-        Drain out = new Drain(process.getInputStream());
-        Drain err = new Drain(process.getErrorStream());
+        Drain out = new Drain(process.getInputStream(), new BoundedOutput(STDOUT_HEAD, STDOUT_TAIL));
+        Drain err = new Drain(process.getErrorStream(), new BoundedOutput(STDERR_HEAD, STDERR_TAIL));
         boolean timedOut = false;
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -54,7 +65,13 @@ public final class ProcessRunner {
         }
         Duration took = Duration.ofNanos(System.nanoTime() - start);
         int exit = timedOut ? -1 : process.exitValue();
-        return new ProcessResult(command, exit, collect(out), collect(err), timedOut, took);
+        String stdout = collect(out);
+        String stderr = collect(err);
+        if (out.kept.dropped() > 0 || err.kept.dropped() > 0) {
+            LOG.warnf("%s wrote more than Driftless keeps: %d bytes of stdout and %d of stderr dropped from the middle",
+                    command.get(0), out.kept.dropped(), err.kept.dropped());
+        }
+        return new ProcessResult(command, exit, stdout, stderr, timedOut, took);
     }
 
     /**
@@ -67,7 +84,7 @@ public final class ProcessRunner {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        return drain.text();
+        return drain.kept.text();
     }
 
     private static java.io.File devNull() {
@@ -76,17 +93,16 @@ public final class ProcessRunner {
 
     /** Reads a stream to its end on its own thread, so a chatty stderr cannot fill the pipe and stall the child. */
     private static final class Drain {
-        private final ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        private final BoundedOutput kept;
         private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
 
-        Drain(InputStream stream) {
+        Drain(InputStream stream, BoundedOutput kept) {
+            this.kept = kept;
             Thread reader = new Thread(() -> {
-                byte[] chunk = new byte[8192];
+                byte[] chunk = new byte[65536];
                 try (stream) {
                     for (int n; (n = stream.read(chunk)) >= 0; ) {
-                        synchronized (buffer) {
-                            buffer.write(chunk, 0, n);
-                        }
+                        kept.write(chunk, 0, n);
                     }
                 } catch (IOException | UncheckedIOException e) {
                     // The process is gone; keep what was read.
@@ -96,12 +112,6 @@ public final class ProcessRunner {
             }, "process-drain");
             reader.setDaemon(true);
             reader.start();
-        }
-
-        String text() {
-            synchronized (buffer) {
-                return buffer.toString(StandardCharsets.UTF_8);
-            }
         }
     }
 }
