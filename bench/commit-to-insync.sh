@@ -28,7 +28,7 @@ stats() { sort -n | awk '{a[NR]=$1} END {printf "min %5d ms   median %5d ms   ma
 new_repo "$work/fleet"
 mkdir -p "$work/hosts/web1" "$work/hosts/web2" "$work/hosts/db1"
 java -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data" -Ddriftless.git.url="file://$work/fleet" \
-  -Ddriftless.git.poll-interval=1s -Ddriftless.reconcile.interval=30s "-Ddriftless.nix.options=sandbox = false,substituters =" \
+  -Ddriftless.git.poll-interval=1s -Ddriftless.reconcile.interval=30s "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" \
   -Ddriftless.hosts.web1.target="local:$work/hosts/web1" -Ddriftless.hosts.web2.target="local:$work/hosts/web2" \
   -Ddriftless.hosts.db1.target="local:$work/hosts/db1" -jar target/quarkus-app/quarkus-run.jar > "$work/driftless.log" 2>&1 &
 app=$!

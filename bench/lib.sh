@@ -1,5 +1,6 @@
 # Shared by the bench scripts: offline Nix settings, a commit identity, and small helpers.
-export NIX_CONFIG=$'experimental-features = nix-command flakes\nsandbox = false\nsubstituters ='
+# The same settings Driftless builds with: sandboxed, with the host's shell for the fixture's /bin/sh builders.
+export NIX_CONFIG=$'experimental-features = nix-command flakes\nsandbox = true\nsandbox-fallback = false\nextra-sandbox-paths = /bin /usr /lib /lib64\nsubstituters ='
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@driftless.invalid GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@driftless.invalid
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # new_repo DIR: a Git repository made from the example fleet

@@ -48,7 +48,7 @@ run_driftless() { # count -> starts Driftless managing h1..h<count>
   done
   java -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data-$count" -Ddriftless.git.url="file://$work/fleet" \
     -Ddriftless.git.poll-interval=1s -Ddriftless.reconcile.interval=5s -Ddriftless.deploy.parallelism="$PAR" \
-    "-Ddriftless.nix.options=sandbox = false,substituters =" -Ddriftless.nix.signing-key-file="$work/signing.sec" \
+    "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" -Ddriftless.nix.signing-key-file="$work/signing.sec" \
     -Ddriftless.ssh.known-hosts-file="$work/known_hosts" -Ddriftless.ssh.private-key-file="$work/client_key" \
     "${args[@]}" -jar target/quarkus-app/quarkus-run.jar > "$work/driftless-$count.log" 2>&1 &
   app=$!

@@ -23,7 +23,7 @@ trap 'kill "${pids[@]}" 2>/dev/null; wait 2>/dev/null' EXIT INT TERM
 scripts/kafka-broker.sh "$kport" "$work/kafka" > "$work/logs/kafka.log" 2>&1 & pids+=($!)
 until (exec 3<>"/dev/tcp/127.0.0.1/$kport") 2>/dev/null; do sleep 0.2; done
 common=(-Dquarkus.profile=kafka "-Dkafka.bootstrap.servers=127.0.0.1:$kport" "-Ddriftless.git.url=file://$work/fleet"
-  -Ddriftless.git.branch=main "-Ddriftless.nix.options=sandbox = false,substituters ="
+  -Ddriftless.git.branch=main "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64"
   "-Ddriftless.nix.signing-key-file=$work/signing-key.sec")
 for w in 1 2; do
   java -Dquarkus.http.port=$((port + w)) "${common[@]}" -Ddriftless.role=worker -Ddriftless.data-dir="$work/worker$w" \

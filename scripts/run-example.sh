@@ -23,14 +23,15 @@ Driftless is starting on http://localhost:$port with the example fleet in $work/
 Stop with Ctrl-C; start again with the same command: nothing is redeployed.
 
 EOT
-# The example's toplevels are raw derivations built by /bin/sh: no sandbox, nothing to substitute.
+# Builds run in Nix's sandbox. The example's toplevels are raw derivations whose builder is the host's
+# /bin/sh, so the sandbox gets read-only system software (no secrets there); nothing to substitute.
 exec java -Dquarkus.http.port="$port" \
   -Ddriftless.data-dir="$work/data" \
   -Ddriftless.git.url="file://$work/fleet" \
   -Ddriftless.git.branch=main \
   -Ddriftless.git.poll-interval="${DRIFTLESS_POLL:-5s}" \
   -Ddriftless.reconcile.interval=30s \
-  "-Ddriftless.nix.options=sandbox = false,substituters =" \
+  "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" \
   -Ddriftless.hosts.web1.target="local:$work/hosts/web1" \
   -Ddriftless.hosts.web2.target="local:$work/hosts/web2" \
   -Ddriftless.hosts.db1.target="local:$work/hosts/db1" \

@@ -142,6 +142,12 @@ public interface DriftlessConfig {
         /** For https:// remotes: a file holding an access token, read at each fetch so that it can rotate. */
         Optional<String> tokenFile();
 
+        /**
+         * For ssh:// remotes: the repository's own (read-only) deploy key. Workers fetch with it and
+         * so never need the hosts' key; falls back to {@code driftless.ssh.private-key-file}.
+         */
+        Optional<String> sshKeyFile();
+
         /** The user name sent with the token; GitHub and Gitea take any, GitLab wants {@code oauth2} for OAuth tokens. */
         @WithDefault("x-access-token")
         String username();
@@ -239,6 +245,14 @@ public interface DriftlessConfig {
          * {@code substituters =} on a machine without internet access.
          */
         Optional<List<String>> options();
+
+        /**
+         * Build commits without Nix's sandbox. Off by default: a derivation in a commit, or in a
+         * flake input it updates, would otherwise run as the service user and could read the
+         * signing key, the deploy key and the tokens. Turn on only for builders you trust.
+         */
+        @WithDefault("false")
+        boolean allowUnsandboxed();
 
         /** Extra keys that hosts accept besides Driftless's own signing key. */
         Optional<List<String>> trustedPublicKeys();

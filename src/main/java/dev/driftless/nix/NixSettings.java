@@ -37,8 +37,16 @@ public class NixSettings {
     private final List<String> trustedKeys;
 
     NixSettings(DriftlessConfig config) {
-        this.env = Map.of("NIX_CONFIG", nixConfig(System.getenv("NIX_CONFIG"), config.nix().options().orElse(List.of())));
+        List<String> options = config.nix().options().orElse(List.of());
+        this.env = Map.of("NIX_CONFIG", nixConfig(System.getenv("NIX_CONFIG"), options));
         this.version = detectVersion(env);
+        if (config.role().works()) {
+            requireSandbox(options, config.nix().allowUnsandboxed(), Path.of(config.dataDir()));
+        }
+        if (!config.role().controls() && config.ssh().privateKeyFile().isPresent()) {
+            LOG.warn("this worker has driftless.ssh.private-key-file, the key that logs in to hosts; workers never deploy, so"
+                    + " remove it here (for ssh:// repositories give workers driftless.git.ssh-key-file, a read-only deploy key)");
+        }
         this.signingKey = config.nix().signingKeyFile().map(Path::of)
                 .orElseGet(() -> ensureKey(Path.of(config.dataDir(), "keys", "signing-key.sec"), env));
         List<String> keys = new ArrayList<>();
@@ -68,15 +76,49 @@ public class NixSettings {
         return caretSyntax ? drvPath + "^*" : drvPath;
     }
 
-    /** The inherited {@code NIX_CONFIG}, then flakes switched on, then the user's options, which win. */
+    /**
+     * The inherited {@code NIX_CONFIG}, then flakes switched on and the sandbox settings (which
+     * beat a {@code sandbox = false} in nix.conf or the environment), then the user's options.
+     */
     static String nixConfig(String inherited, List<String> options) {
         StringBuilder config = new StringBuilder();
         if (inherited != null && !inherited.isBlank()) {
             config.append(inherited.strip()).append('\n');
         }
         config.append("extra-experimental-features = nix-command flakes");
+        BuildSandbox.SETTINGS.forEach(setting -> config.append('\n').append(setting));
         options.forEach(option -> config.append('\n').append(option.strip()));
         return config.toString();
+    }
+
+    /**
+     * A process that builds commits refuses to start unless builds are sandboxed, proven by a
+     * probe build, or the operator opted out knowingly. The check runs here, before any job can
+     * reach {@link NixCli}.
+     */
+    private void requireSandbox(List<String> options, boolean allowUnsandboxed, Path dataDir) {
+        if (allowUnsandboxed) {
+            LOG.warnf("builds may run without Nix's sandbox (%s): a commit can read this process's keys and tokens",
+                    BuildSandbox.OPT_OUT);
+            return;
+        }
+        BuildSandbox.weakening(options).ifPresent(option -> {
+            throw new IllegalStateException("driftless.nix.options sets `" + option + "`, which lets a commit's builds run outside"
+                    + " Nix's sandbox and read this process's keys and tokens; remove it, or set " + BuildSandbox.OPT_OUT
+                    + " to build unsandboxed knowingly");
+        });
+        String probe = BuildSandbox.probeExpression(dataDir.toAbsolutePath().toString(), java.util.UUID.randomUUID().toString());
+        ProcessResult result = ProcessRunner.run(List.of("nix", "build", "--impure", "--no-link", "--json", "--expr", probe), env, QUICK);
+        BuildSandbox.Outcome outcome = BuildSandbox.judge(result);
+        switch (outcome.verdict()) {
+            case ISOLATED -> LOG.infof("builds are sandboxed: %s", outcome.detail());
+            case EXPOSED -> throw new IllegalStateException("Nix's sandbox does not isolate builds here: " + outcome.detail()
+                    + " (is the store served by a daemon that ignores this process's sandbox setting?); fix the sandbox, or set "
+                    + BuildSandbox.OPT_OUT + " to build unsandboxed knowingly");
+            case BROKEN -> throw new IllegalStateException("Nix's sandbox does not work on this machine (" + outcome.detail()
+                    + "); builds would fail. Enable user namespaces or run as root, or set " + BuildSandbox.OPT_OUT
+                    + " to build unsandboxed knowingly");
+        }
     }
 
     private static int[] detectVersion(Map<String, String> env) {

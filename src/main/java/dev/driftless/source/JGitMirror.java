@@ -41,7 +41,7 @@ public class JGitMirror implements GitMirror {
     JGitMirror(DriftlessConfig config) {
         this(config.git().url(), config.git().branch(), Path.of(config.dataDir(), "git", "mirror.git"),
                 Path.of(config.ssh().knownHostsFile().orElse(Path.of(config.dataDir(), "ssh", "known_hosts").toString())),
-                config.ssh().privateKeyFile().map(Path::of).orElse(null));
+                config.git().sshKeyFile().or(() -> config.ssh().privateKeyFile()).map(Path::of).orElse(null));
         this.token = config.git().tokenFile().map(f -> new HttpToken(config.git().username(), Path.of(f))).orElse(null);
     }
 

@@ -61,11 +61,13 @@ class HelmChartTest {
         assertEquals("kafka", env(workerContainer, "QUARKUS_PROFILE"));
         assertEquals("kafka.kafka.svc:9092", env(workerContainer, "KAFKA_BOOTSTRAP_SERVERS"));
         assertEquals("s3://fleet-nix-cache?region=eu-central-1", env(workerContainer, "DRIFTLESS_NIX_CACHE"));
-        assertEquals("/etc/driftless/webhook-github", env(workerContainer, "DRIFTLESS_WEBHOOK_GITHUB_SECRET_FILE"));
         assertTrue(env(workerContainer, "DRIFTLESS_GIT_TOKEN_FILE") == null, "no token file the secret does not hold");
+        assertEquals("/etc/driftless/git-ssh-key", env(workerContainer, "DRIFTLESS_GIT_SSH_KEY_FILE"));
         assertEquals(2, only(objects, "StatefulSet").path("spec").path("replicas").asInt(), "controllers that share the hosts");
         JsonNode controller = only(objects, "StatefulSet").path("spec").path("template").path("spec").path("containers").get(0);
         assertEquals("controller", env(controller, "DRIFTLESS_ROLE"));
+        assertEquals("/etc/driftless/ssh-private-key", env(controller, "DRIFTLESS_SSH_PRIVATE_KEY_FILE"));
+        assertEquals("/etc/driftless/webhook-github", env(controller, "DRIFTLESS_WEBHOOK_GITHUB_SECRET_FILE"));
 
         String properties = objects.stream().filter(o -> o.path("kind").asText().equals("ConfigMap") && o.path("data").has("application.properties"))
                 .findFirst().orElseThrow().path("data").path("application.properties").asText();
@@ -84,6 +86,41 @@ class HelmChartTest {
             Map.Entry<String, JsonNode> file = dashboard.path("data").fields().next();
             assertEquals(new ObjectMapper().readTree(Files.readString(Path.of("dashboards", file.getKey()))),
                     new ObjectMapper().readTree(file.getValue().asText()), file.getKey() + " is the shipped dashboard");
+        }
+    }
+
+    /** Workers build untrusted commits: the hosts' deploy key, the API token and webhook secrets never reach them. */
+    @Test
+    void workersGetNeitherTheDeployKeyNorTheApiTokenNorWebhookSecrets() throws IOException {
+        List<JsonNode> objects = render(new Helm(CHART).template().withName("fleet")
+                .withValuesFile(Path.of("src/test/resources/helm/distributed-values.yaml")));
+        JsonNode pod = only(objects, "Deployment").path("spec").path("template").path("spec");
+        JsonNode container = pod.path("containers").get(0);
+        List<String> names = new ArrayList<>();
+        container.path("env").forEach(e -> names.add(e.path("name").asText()));
+        assertFalse(names.contains("DRIFTLESS_SSH_PRIVATE_KEY_FILE"), names.toString());
+        assertFalse(names.contains("DRIFTLESS_API_TOKEN"), names.toString());
+        assertFalse(names.stream().anyMatch(n -> n.startsWith("DRIFTLESS_WEBHOOK_")), names.toString());
+        JsonNode secrets = null;
+        for (JsonNode volume : pod.path("volumes")) {
+            if (volume.path("name").asText().equals("secrets")) {
+                secrets = volume;
+            }
+        }
+        List<String> projected = new ArrayList<>();
+        secrets.path("secret").path("items").forEach(i -> projected.add(i.path("key").asText()));
+        assertEquals(List.of("known-hosts", "signing-key", "git-ssh-key"), projected, "only the worker's share is projected");
+
+        Path onlyControllerKeys = Files.createTempFile("driftless-helm", ".yaml");
+        Files.writeString(onlyControllerKeys, "secrets: {existingSecretKeys: [ssh-private-key, webhook-github]}\n");
+        List<JsonNode> noKeys = render(new Helm(CHART).template().withName("fleet")
+                .withValuesFile(Path.of("src/test/resources/helm/distributed-values.yaml")).withValuesFile(onlyControllerKeys));
+        Files.delete(onlyControllerKeys);
+        JsonNode volumes = only(noKeys, "Deployment").path("spec").path("template").path("spec").path("volumes");
+        for (JsonNode volume : volumes) {
+            if (volume.path("name").asText().equals("secrets")) {
+                assertFalse(volume.has("secret"), "a worker with no share of the secret mounts none of it: " + volume);
+            }
         }
     }
 

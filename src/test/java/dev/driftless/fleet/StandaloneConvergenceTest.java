@@ -296,6 +296,20 @@ class StandaloneConvergenceTest {
         given().get("/api/v1/hosts/web1").then().body("desired.path", org.hamcrest.Matchers.not(containsString("injected")));
     }
 
+    /** A commit is untrusted: its builder runs in Nix's sandbox, where the keys and tokens under the data dir do not exist. */
+    @Test
+    @Order(12)
+    void aCommitWhoseBuildReadsTheSigningKeyFailsAndLeaksNothing() {
+        Map<String, String> pathsBefore = currentSystems();
+        String key = fleet.dataDir().resolve("keys/signing-key.sec").toString();
+        assertTrue(java.nio.file.Files.isReadable(java.nio.file.Path.of(key)), "the key exists outside the sandbox");
+        String thief = fleet.commit("hosts/web1.nix", "{ motd = \"web1\"; extraBuildCommands = \"cat " + key + " > $out/stolen\"; }\n",
+                "web1: innocent change");
+        awaitCommit(thief, "failed");
+        given().get("/api/v1/commits").then().body("find { it.sha == '" + thief + "' }.error", containsString("No such file or directory"));
+        assertEquals(pathsBefore, currentSystems(), "nothing deployed");
+    }
+
     private void execute(String sql) throws java.sql.SQLException {
         try (var conn = db.getConnection(); var st = conn.createStatement()) {
             st.execute(sql);

@@ -37,7 +37,7 @@ class BinaryCacheHandOffIT {
             worker.put("driftless.data-dir", broker.dir().resolve("worker").toString());
             worker.put("driftless.git.url", "file://" + fleet.repo());
             // Its own store: builds run chrooted there, so they see the host's /bin for the example's /bin/sh.
-            worker.put("driftless.nix.options", "sandbox = false,substituters =,store = " + workerStore
+            worker.put("driftless.nix.options", "substituters =,store = " + workerStore
                     + ",extra-sandbox-paths = /bin /usr /lib /lib64");
             Map<String, String> controller = new LinkedHashMap<>(fleet.config());
             controller.putAll(kafka(broker, "controller", keyFile, cache));

@@ -85,6 +85,19 @@ public final class DriftlessProcess implements AutoCloseable {
         });
     }
 
+    /** Waits for a process that is expected to refuse to start, and returns its exit code. */
+    public int awaitExit(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("Driftless is still running after " + timeout + ":\n" + log());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return process.exitValue();
+    }
+
     /** Kills it with SIGKILL, as a crash or the OOM killer would: no shutdown hooks run. */
     public void kill() {
         process.destroyForcibly();

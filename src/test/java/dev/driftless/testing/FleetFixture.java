@@ -69,7 +69,7 @@ public final class FleetFixture implements AutoCloseable {
         config.put("driftless.git.branch", "main");
         config.put("driftless.git.poll-interval", "1s");
         config.put("driftless.reconcile.interval", "2s");
-        config.put("driftless.nix.options", "sandbox = false,substituters =");
+        config.put("driftless.nix.options", "substituters =,extra-sandbox-paths = /bin /usr /lib /lib64");
         for (String host : hosts) {
             config.put("driftless.hosts." + host + ".target", "local:" + hostRoot(host));
         }

@@ -55,7 +55,7 @@ public final class KafkaFleet implements AutoCloseable {
         Map<String, String> config = new LinkedHashMap<>(kafka("worker"));
         config.put("driftless.data-dir", broker.dir().resolve(name).toString());
         config.put("driftless.git.url", "file://" + fleet.repo());
-        config.put("driftless.nix.options", "sandbox = false,substituters =");
+        config.put("driftless.nix.options", "substituters =,extra-sandbox-paths = /bin /usr /lib /lib64");
         return config;
     }
 
