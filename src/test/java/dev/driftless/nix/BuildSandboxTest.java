@@ -61,6 +61,18 @@ class BuildSandboxTest {
         assertEquals(BuildSandbox.Verdict.EXPOSED, probe(dataDir, List.of("substituters =", "sandbox = false")).verdict());
     }
 
+    /** Import-from-derivation would run a commit's builder during evaluation, where no one expects a build. */
+    @Test
+    void evaluationRefusesImportFromDerivation() {
+        String ifd = "import (derivation { name = \"ifd-" + UUID.randomUUID() + "\"; system = builtins.currentSystem; builder = \"/bin/sh\";"
+                + " args = [ \"-c\" \"echo 42 > $out\" ]; })";
+        ProcessResult r = ProcessRunner.run(List.of("nix", "eval", "--impure", "--expr", ifd),
+                Map.of("NIX_CONFIG", NixSettings.nixConfig(null, List.of("substituters =", "extra-sandbox-paths = /bin /usr /lib /lib64"))),
+                Duration.ofMinutes(2));
+        org.junit.jupiter.api.Assertions.assertFalse(r.ok(), r.stdout());
+        org.junit.jupiter.api.Assertions.assertTrue(r.stderr().contains("import-from-derivation") || r.stderr().contains("IFD"), r.stderr());
+    }
+
     private static BuildSandbox.Outcome probe(Path dataDir, List<String> options) {
         String expr = BuildSandbox.probeExpression(dataDir.toString(), UUID.randomUUID().toString());
         ProcessResult r = ProcessRunner.run(List.of("nix", "build", "--impure", "--no-link", "--json", "--expr", expr),
