@@ -98,10 +98,24 @@ public class FleetStore implements StateJournal.Changes {
         return all;
     }
 
-    /** Replaces the host's durable record; in the journal too, so a restart or the next controller decides from it. */
+    /**
+     * Replaces the host's durable record; in the journal too, so a restart or the next controller
+     * decides from it. A deployment's intent is forced to the disk before the host is touched:
+     * every commit reaches the file when it returns (WRITE_DELAY=0), which a killed process
+     * cannot undo, but only an fsync survives a power loss, and the intent names the generation
+     * to return to. Other writes are recomputed from the hosts if the OS loses them.
+     */
     public void saveRecord(String host, HostRecord record) {
         putRecord(host, record);
+        if (record.attempt() != null && record.attempt().inProgress()) {
+            sync();
+        }
         journal.hostRecord(host, record);
+    }
+
+    /** fsync: H2's CHECKPOINT SYNC flushes the store and forces it to the device. */
+    void sync() {
+        update("checkpoint sync");
     }
 
     /** One statement (standard SQL MERGE, which H2 and PostgreSQL 15 both run): it is written on every deployment. */

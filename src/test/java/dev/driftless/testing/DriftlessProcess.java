@@ -34,9 +34,15 @@ public final class DriftlessProcess implements AutoCloseable {
 
     /** Starts it without waiting for it to be ready, as for a standby that waits its turn. */
     public static DriftlessProcess launch(Map<String, String> config, String name) {
+        return launch(config, name, List.of());
+    }
+
+    /** Starts it under a wrapper command, such as {@code strace -f -o FILE}. */
+    public static DriftlessProcess launch(Map<String, String> config, String name, List<String> wrapper) {
         String jar = System.getProperty("driftless.runner.jar", "target/quarkus-app/quarkus-run.jar");
         int port = ChildJvm.freePort();
-        List<String> command = new ArrayList<>(List.of(ChildJvm.javaBin(), "-Dquarkus.http.port=" + port));
+        List<String> command = new ArrayList<>(wrapper);
+        command.addAll(List.of(ChildJvm.javaBin(), "-Dquarkus.http.port=" + port));
         config.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar));
         try {
