@@ -92,7 +92,8 @@ public class JGitMirror implements GitMirror {
             }
             try (RevWalk walk = new RevWalk(repo)) {
                 RevCommit commit = walk.parseCommit(head);
-                return new Head(commit.getName(), commit.getShortMessage(), commit.getAuthorIdent().getName(),
+                // A commit message is shown and sent on like any other text, so a URL with credentials in it loses them here.
+                return new Head(commit.getName(), Redaction.redact(commit.getShortMessage()), commit.getAuthorIdent().getName(),
                         Instant.ofEpochSecond(commit.getCommitTime()));
             }
         } catch (GitAPIException | IOException | RuntimeException e) {
