@@ -1,6 +1,7 @@
 package dev.driftless.api;
 
 import dev.driftless.fleet.CommitRecord;
+import dev.driftless.secret.Redaction;
 import java.time.Instant;
 import java.util.List;
 
@@ -8,8 +9,9 @@ import java.util.List;
 public record CommitView(String sha, String branch, String message, String author, Instant committedAt, Instant observedAt,
         String status, String error, List<String> changedHosts) {
 
+    /** Redacted once more on the way out, which also covers records written before errors were redacted when recorded. */
     static CommitView of(CommitRecord c) {
-        return new CommitView(c.sha(), c.branch(), c.message(), c.author(), c.committedAt(), c.observedAt(), c.status().label(),
-                c.error(), c.changedHosts());
+        return new CommitView(c.sha(), c.branch(), Redaction.redact(c.message()), c.author(), c.committedAt(), c.observedAt(),
+                c.status().label(), Redaction.redact(c.error()), c.changedHosts());
     }
 }

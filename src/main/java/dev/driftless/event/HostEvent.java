@@ -1,5 +1,7 @@
 package dev.driftless.event;
 
+import dev.driftless.secret.Redaction;
+
 import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
@@ -22,8 +24,11 @@ public record HostEvent(String specversion, String id, String source, String typ
     /** Subject is the branch: a head was not deployed because it rewrote the deployed history. */
     public static final String COMMIT_REFUSED = PREFIX + "commit.refused";
 
+    /** Texts in {@code data} (a reason, nix's or a host's message) lose any credentials: events go to the API, Kafka and notifications. */
     public static HostEvent of(String type, String host, String commit, Map<String, Object> data) {
-        return new HostEvent("1.0", UUID.randomUUID().toString(), "driftless", type, host, Instant.now(), commit, Map.copyOf(data));
+        Map<String, Object> redacted = new java.util.HashMap<>(data);
+        redacted.replaceAll((key, value) -> value instanceof String text ? Redaction.redact(text) : value);
+        return new HostEvent("1.0", UUID.randomUUID().toString(), "driftless", type, host, Instant.now(), commit, Map.copyOf(redacted));
     }
 
     public String host() {

@@ -4,6 +4,7 @@ import dev.driftless.event.CloudEventCodec;
 import dev.driftless.event.CommitObserved;
 import dev.driftless.host.Desired;
 import dev.driftless.host.HostRecord;
+import dev.driftless.secret.Redaction;
 import io.agroal.api.AgroalDataSource;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -47,7 +48,7 @@ public class FleetStore implements StateJournal.Changes {
     public boolean recordObserved(CommitObserved c) {
         boolean added = update("insert into commits (sha, branch, message, author, committed_at, observed_at, status, updated_at)"
                 + " select ?, ?, ?, ?, ?, ?, ?, ? where not exists (select 1 from commits where sha = ?)",
-                c.sha(), c.branch(), truncate(c.message(), 4000), truncate(c.author(), 255), ts(c.committedAt()),
+                c.sha(), c.branch(), truncate(Redaction.redact(c.message()), 4000), truncate(c.author(), 255), ts(c.committedAt()),
                 ts(c.observedAt()), CommitRecord.Status.OBSERVED.label(), ts(Instant.now()), c.sha()) > 0;
         if (added) {
             commit(c.sha()).ifPresent(journal::commit);
@@ -62,11 +63,14 @@ public class FleetStore implements StateJournal.Changes {
         commit(sha).ifPresent(journal::commit);
     }
 
-    /** A commit's new status; {@code changedHosts}, when given, replaces the hosts it changes, in the same transaction. */
+    /**
+     * A commit's new status; {@code changedHosts}, when given, replaces the hosts it changes, in the same transaction.
+     * The error is recorded without credentials: it comes from nix and Git, also by way of other processes.
+     */
     public void setStatus(String sha, CommitRecord.Status status, String error, List<String> changedHosts) {
         inTransaction(conn -> {
             execute(conn, "update commits set status = ?, error = ?, updated_at = ? where sha = ?",
-                    status.label(), truncate(error, 8000), ts(Instant.now()), sha);
+                    status.label(), truncate(Redaction.redact(error), 8000), ts(Instant.now()), sha);
             if (changedHosts != null) {
                 saveChangedHosts(conn, sha, changedHosts);
             }

@@ -6,6 +6,7 @@ import dev.driftless.event.Channels;
 import dev.driftless.metrics.DriftlessMetrics;
 import dev.driftless.nix.Nix;
 import dev.driftless.nix.NixFailure;
+import dev.driftless.secret.Redaction;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -42,9 +43,11 @@ public class BuildWorker {
             return new BuildResult.Built(request.sha(), request.host(), request.drvPath(), out);
         } catch (NixFailure | RuntimeException e) {
             metrics.build("failure", Duration.ofNanos(System.nanoTime() - start));
+            // The result travels to other processes and into the commit's record: no credentials in it.
+            String why = Redaction.redact(String.valueOf(e.getMessage()));
             LOG.errorf("host %s commit %.12s does not build; every host stays on its last good generation. Fix the configuration and push again. %s",
-                    request.host(), request.sha(), e.getMessage());
-            return new BuildResult.Failed(request.sha(), request.host(), request.drvPath(), String.valueOf(e.getMessage()));
+                    request.host(), request.sha(), why);
+            return new BuildResult.Failed(request.sha(), request.host(), request.drvPath(), why);
         }
     }
 }

@@ -6,6 +6,7 @@ import dev.driftless.event.EvaluationResult;
 import dev.driftless.metrics.DriftlessMetrics;
 import dev.driftless.nix.Nix;
 import dev.driftless.nix.NixFailure;
+import dev.driftless.secret.Redaction;
 import dev.driftless.source.GitFetchFailed;
 import dev.driftless.source.GitMirror;
 import io.smallrye.reactive.messaging.annotations.Blocking;
@@ -49,9 +50,11 @@ public class EvaluationWorker {
             return new EvaluationResult.Evaluated(sha, drvPaths);
         } catch (GitFetchFailed | NixFailure | RuntimeException e) {
             metrics.evaluation("failure", Duration.ofNanos(System.nanoTime() - start));
+            // The result travels to other processes and into the commit's record: no credentials in it.
+            String why = Redaction.redact(String.valueOf(e.getMessage()));
             LOG.errorf("commit %.12s does not evaluate; every host stays on its last good generation. Fix the flake and push again. %s",
-                    sha, e.getMessage());
-            return new EvaluationResult.Failed(sha, String.valueOf(e.getMessage()));
+                    sha, why);
+            return new EvaluationResult.Failed(sha, why);
         }
     }
 

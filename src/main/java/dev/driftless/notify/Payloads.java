@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.driftless.event.HostEvent;
+import dev.driftless.secret.Redaction;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.time.Duration;
@@ -18,17 +19,22 @@ final class Payloads {
 
     private Payloads() {}
 
+    /** Everything sent is redacted once more: a notification leaves for a third party's service. */
     static HttpRequest request(String type, URI url, HostEvent event) {
         HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(10));
         return switch (type) {
             case "slack" -> request.header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(json(Map.of("text", text(event))))).build();
-            case "ntfy" -> request.header("Title", title(event)).header("Tags", tags(event))
+                    .POST(body(json(Map.of("text", text(event))))).build();
+            case "ntfy" -> request.header("Title", Redaction.redact(title(event))).header("Tags", tags(event))
                     .header("Priority", event.type().endsWith(".closed") || event.type().endsWith(".succeeded") ? "default" : "high")
-                    .POST(HttpRequest.BodyPublishers.ofString(text(event))).build();
+                    .POST(body(text(event))).build();
             default -> request.header("Content-Type", "application/cloudevents+json")
-                    .POST(HttpRequest.BodyPublishers.ofString(json(event))).build();
+                    .POST(body(json(event))).build();
         };
+    }
+
+    private static HttpRequest.BodyPublisher body(String text) {
+        return HttpRequest.BodyPublishers.ofString(Redaction.redact(text));
     }
 
     /** The same incident or deployment announced twice is one notification. */

@@ -1,10 +1,10 @@
 package dev.driftless.source;
 
 import dev.driftless.config.DriftlessConfig;
+import dev.driftless.secret.Redaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -57,6 +57,7 @@ public class JGitMirror implements GitMirror {
      */
     public JGitMirror(String url, String branch, Path dir, Path knownHosts, Path privateKey) {
         this.url = url;
+        Redaction.registerUrl(url); // JGit repeats the URL in its errors, also in forms of its own
         this.branch = branch;
         this.dir = dir.toAbsolutePath();
         SshdSessionFactory factory = new SshdSessionFactoryBuilder()
@@ -77,9 +78,8 @@ public class JGitMirror implements GitMirror {
     @Override
     public synchronized Head fetch() throws GitFetchFailed {
         String ref = "refs/heads/" + branch;
-        String secret = null;
         try (Git git = open()) {
-            secret = readToken();
+            String secret = readToken();
             git.fetch().setRemote("origin").setTransportConfigCallback(ssh)
                     .setCredentialsProvider(secret == null ? null : new UsernamePasswordCredentialsProvider(token.username(), secret))
                     .setRefSpecs(new RefSpec("+" + ref + ":" + ref))
@@ -92,14 +92,13 @@ public class JGitMirror implements GitMirror {
             }
             try (RevWalk walk = new RevWalk(repo)) {
                 RevCommit commit = walk.parseCommit(head);
-                return new Head(commit.getName(), commit.getShortMessage(), commit.getAuthorIdent().getName(),
+                // A commit message is shown and sent on like any other text, so a URL with credentials in it loses them here.
+                return new Head(commit.getName(), Redaction.redact(commit.getShortMessage()), commit.getAuthorIdent().getName(),
                         Instant.ofEpochSecond(commit.getCommitTime()));
             }
         } catch (GitAPIException | IOException | RuntimeException e) {
-            String why = String.valueOf(e.getMessage()).replace(url, redacted());
-            if (secret != null) {
-                why = why.replace(secret, "***");
-            }
+            // JGit's text names the URL as it parsed it, with a token-only user info as the user name.
+            String why = Redaction.redact(String.valueOf(e.getMessage()));
             if (why.contains("not authorized") || why.contains("no CredentialsProvider")) {
                 why += token == null ? "; set driftless.git.token-file to a file holding an access token"
                         : "; check the token in " + token.file() + " and that it may read the repository";
@@ -161,23 +160,16 @@ public class JGitMirror implements GitMirror {
         }
         try {
             String value = Files.readString(token.file()).strip();
+            Redaction.register(value); // a rotated token is masked from its first use on
             return value.isEmpty() ? null : value;
         } catch (IOException e) {
             throw new IOException("cannot read driftless.git.token-file " + token.file() + " (" + e.getClass().getSimpleName() + ")", e);
         }
     }
 
-    /** The URL without any user:password part, safe for logs and errors. */
+    /** The URL without its credentials, safe for logs and errors. */
     String redacted() {
-        try {
-            URI uri = URI.create(url);
-            if (uri.getUserInfo() != null && uri.getUserInfo().contains(":")) {
-                return url.replace(uri.getRawUserInfo() + "@", uri.getUserInfo().split(":")[0] + ":***@");
-            }
-        } catch (IllegalArgumentException e) {
-            return url.replaceAll("//[^/@]*@", "//***@");
-        }
-        return url;
+        return Redaction.redact(url);
     }
 
 }

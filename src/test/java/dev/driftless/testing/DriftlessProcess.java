@@ -27,18 +27,32 @@ public final class DriftlessProcess implements AutoCloseable {
     }
 
     public static DriftlessProcess start(Map<String, String> config, String name) {
-        DriftlessProcess app = launch(config, name);
+        return start(config, name, Map.of());
+    }
+
+    /** Starts it with {@code env} added to this process's environment, such as another HOME, and waits until it is ready. */
+    public static DriftlessProcess start(Map<String, String> config, String name, Map<String, String> env) {
+        DriftlessProcess app = launch(config, name, env);
         app.awaitReady(Duration.ofSeconds(60));
         return app;
     }
 
     /** Starts it without waiting for it to be ready, as for a standby that waits its turn. */
     public static DriftlessProcess launch(Map<String, String> config, String name) {
-        return launch(config, name, List.of());
+        return launch(config, name, List.of(), Map.of());
     }
 
     /** Starts it under a wrapper command, such as {@code strace -f -o FILE}. */
     public static DriftlessProcess launch(Map<String, String> config, String name, List<String> wrapper) {
+        return launch(config, name, wrapper, Map.of());
+    }
+
+    /** Starts it with {@code env} added to this process's environment, such as another HOME, without waiting for it. */
+    public static DriftlessProcess launch(Map<String, String> config, String name, Map<String, String> env) {
+        return launch(config, name, List.of(), env);
+    }
+
+    private static DriftlessProcess launch(Map<String, String> config, String name, List<String> wrapper, Map<String, String> env) {
         String jar = System.getProperty("driftless.runner.jar", "target/quarkus-app/quarkus-run.jar");
         int port = ChildJvm.freePort();
         List<String> command = new ArrayList<>(wrapper);
@@ -47,7 +61,9 @@ public final class DriftlessProcess implements AutoCloseable {
         command.addAll(List.of("-jar", jar));
         try {
             Path log = Files.createDirectories(Path.of("target", "it-logs")).resolve(name + ".log");
-            Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+            builder.environment().putAll(env);
+            Process process = builder.start();
             return new DriftlessProcess(process, port, log);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
