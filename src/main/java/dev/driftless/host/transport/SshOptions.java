@@ -59,7 +59,7 @@ public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, 
     /** The fingerprint of the key the host offers now, for an error message that names it. */
     public String offeredKey(HostTarget.Ssh target) {
         ProcessResult scan = ProcessRunner.run(List.of("sh", "-c",
-                "ssh-keyscan -T 5 -t ed25519,ecdsa,rsa -p \"$1\" \"$2\" 2>/dev/null | ssh-keygen -lf - | head -n1", "sh",
+                "ssh-keyscan -T 5 -t ed25519,ecdsa,rsa -p \"$1\" -- \"$2\" 2>/dev/null | ssh-keygen -lf - | head -n1", "sh",
                 String.valueOf(target.port()), target.host()), Map.of(), Duration.ofSeconds(15));
         String line = scan.stdout().strip();
         if (line.isEmpty()) {

@@ -62,7 +62,7 @@ public class SshTransport implements HostTransport {
     public void copy(String path) throws HostUnreachable, StepFailed {
         Map<String, String> env = new HashMap<>(nixEnv);
         env.put("NIX_SSHOPTS", String.join(" ", options.forNix(target)));
-        ProcessResult result = ProcessRunner.run(List.of("nix", "copy", "--to", "ssh-ng://" + target.destination(), path), env, timeout);
+        ProcessResult result = ProcessRunner.run(List.of("nix", "copy", "--to", "ssh-ng://" + target.authority(), path), env, timeout);
         if (result.ok()) {
             return;
         }
@@ -158,10 +158,19 @@ public class SshTransport implements HostTransport {
     }
 
     private ProcessResult ssh(String command, Duration limit) {
+        return ProcessRunner.run(argv(command), Map.of(), limit);
+    }
+
+    /**
+     * {@code --} ends ssh's options before the destination, and ssh reads no option after it, so
+     * neither the destination nor the command can ever be taken as one. The target's syntax already
+     * keeps a leading '-' out; this holds even if that check were ever loosened.
+     */
+    List<String> argv(String command) {
         List<String> argv = new ArrayList<>(List.of("ssh"));
         argv.addAll(options.forSsh(target));
-        argv.addAll(List.of(target.destination(), "--", command));
-        return ProcessRunner.run(argv, Map.of(), limit);
+        argv.addAll(List.of("--", target.destination(), command));
+        return argv;
     }
 
     private String unreachableMessage(ProcessResult result) {
@@ -174,7 +183,7 @@ public class SshTransport implements HostTransport {
     }
 
     private String describe() {
-        return target.destination() + ":" + target.port();
+        return target.authority() + ":" + target.port();
     }
 
     private static boolean looksUnreachable(ProcessResult result) {
