@@ -212,6 +212,14 @@ public interface DriftlessConfig {
 
         @WithDefault("10s")
         Duration connectTimeout();
+
+        /**
+         * Where ssh keeps the sockets of shared connections: each controller start makes its own
+         * 0700 directory under it and removes it at stop. It must belong to Driftless's user and be
+         * closed to group and others. Defaults to {@code <data-dir>/ssh/control}, or to a directory
+         * under the system's temp dir when that path is too long for a Unix socket.
+         */
+        Optional<String> controlDir();
     }
 
     interface Api {

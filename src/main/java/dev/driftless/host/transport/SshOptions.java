@@ -14,6 +14,8 @@ import java.util.Map;
  */
 public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, Duration connectTimeout) {
 
+    static final int CONTROL_PERSIST_SECONDS = 60;
+
     public List<String> forSsh(HostTarget.Ssh target) {
         List<String> options = new ArrayList<>(common());
         options.addAll(List.of("-p", String.valueOf(target.port())));
@@ -37,7 +39,9 @@ public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, 
         options.addAll(List.of(
                 "-o", "ControlMaster=auto",
                 "-o", "ControlPath=" + controlDir + "/%C",
-                "-o", "ControlPersist=120"));
+                // How long an idle master outlives its last command: past a resync at the default
+                // interval, yet short when a controller dies without ending its masters.
+                "-o", "ControlPersist=" + CONTROL_PERSIST_SECONDS));
         return options;
     }
 
