@@ -10,11 +10,17 @@ import java.util.Map;
 
 /**
  * The ssh options every connection uses: strict host key checking against the pinned
- * known_hosts file, no prompts, and one multiplexed master connection per host.
+ * known_hosts file, no prompts, keepalives that notice a dead connection within seconds, and one
+ * multiplexed master connection per host.
  */
-public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, Duration connectTimeout) {
+public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, Duration connectTimeout, Duration keepaliveInterval) {
 
     static final int CONTROL_PERSIST_SECONDS = 60;
+    /**
+     * Unanswered keepalives before ssh gives a connection up. A command sent over a master whose
+     * connection died waits for the master, not for ConnectTimeout, so this bounds that wait.
+     */
+    static final int KEEPALIVES_MISSED = 2;
 
     public List<String> forSsh(HostTarget.Ssh target) {
         List<String> options = new ArrayList<>(common());
@@ -52,8 +58,8 @@ public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, 
                 "-o", "UserKnownHostsFile=" + knownHostsFile,
                 "-o", "GlobalKnownHostsFile=/dev/null",
                 "-o", "ConnectTimeout=" + Math.max(1, connectTimeout.toSeconds()),
-                "-o", "ServerAliveInterval=5",
-                "-o", "ServerAliveCountMax=3"));
+                "-o", "ServerAliveInterval=" + Math.max(1, keepaliveInterval.toSeconds()),
+                "-o", "ServerAliveCountMax=" + KEEPALIVES_MISSED));
         if (privateKey != null) {
             options.addAll(List.of("-o", "IdentitiesOnly=yes", "-i", privateKey.toString()));
         }

@@ -27,6 +27,8 @@ public class SshTransport implements HostTransport {
     /** What {@code flock -E} exits with when another step holds the lock. */
     static final int LOCKED = 75;
     private static final int LOCK_WAIT_SECONDS = 5;
+    /** {@code ssh -O exit} only talks to the local master. */
+    private static final Duration MASTER_EXIT_WAIT = Duration.ofSeconds(5);
 
     private final HostTarget.Ssh target;
     private final SshOptions options;
@@ -71,6 +73,7 @@ public class SshTransport implements HostTransport {
             throw new StepFailed("copy", why + "; add Driftless's public key to the host's nix.settings.trusted-public-keys");
         }
         if (looksUnreachable(result)) {
+            dropConnection();
             throw new HostUnreachable(describe() + ": " + why);
         }
         throw new StepFailed("copy", why);
@@ -158,7 +161,23 @@ public class SshTransport implements HostTransport {
     }
 
     private ProcessResult ssh(String command, Duration limit) {
-        return ProcessRunner.run(argv(command), Map.of(), limit);
+        ProcessResult result = ProcessRunner.run(argv(command), Map.of(), limit);
+        if (result.exitCode() == SSH_FAILED) {
+            dropConnection();
+        }
+        return result;
+    }
+
+    /**
+     * Ends the host's master connection after ssh failed, so that the next command connects
+     * afresh instead of queueing on a master whose connection may be dead but not yet given up.
+     * Nothing else of this host runs over it then: one reconciliation per host at a time.
+     */
+    private void dropConnection() {
+        List<String> argv = new ArrayList<>(List.of("ssh"));
+        argv.addAll(options.forSsh(target));
+        argv.addAll(List.of("-O", "exit", "--", target.destination()));
+        ProcessRunner.run(argv, Map.of(), MASTER_EXIT_WAIT);
     }
 
     /**

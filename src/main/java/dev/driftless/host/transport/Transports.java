@@ -20,7 +20,8 @@ public class Transports {
         Path data = Path.of(config.dataDir());
         this.sshOptions = new SshOptions(
                 Path.of(config.ssh().knownHostsFile().orElse(data.resolve("ssh/known_hosts").toString())),
-                config.ssh().privateKeyFile().map(Path::of).orElse(null), control.dir(), config.ssh().connectTimeout());
+                config.ssh().privateKeyFile().map(Path::of).orElse(null), control.dir(), config.ssh().connectTimeout(),
+                config.ssh().keepaliveInterval());
     }
 
     public HostTransport forTarget(HostTarget target) {

@@ -12,7 +12,7 @@ class SshTransportTest {
 
     @Test
     void destinationAndCommandComeAfterDoubleDashSoSshNeverReadsThemAsOptions() {
-        SshOptions options = new SshOptions(Path.of("/known_hosts"), null, Path.of("/control"), Duration.ofSeconds(3));
+        SshOptions options = new SshOptions(Path.of("/known_hosts"), null, Path.of("/control"), Duration.ofSeconds(3), Duration.ofSeconds(2));
         SshTransport transport = new SshTransport(new HostTarget.Ssh("root", "web1", 22), options, Map.of(), Duration.ofMinutes(1));
         List<String> argv = transport.argv("readlink -f /run/current-system");
         int end = argv.indexOf("--");
