@@ -3,6 +3,7 @@ package dev.driftless.host.transport;
 import dev.driftless.config.DriftlessConfig;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.interceptor.Interceptor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,9 +12,10 @@ import java.util.TreeMap;
 /**
  * Every host's target, parsed once at start. A target that does not parse stops the start with
  * a message naming the host, so that a bad one is found when the configuration is written, not at
- * the host's first reconciliation, and never reaches ssh.
+ * the host's first reconciliation, and never reaches ssh. Checked before anything else starts, so
+ * that no reconciliation has begun when the start is refused.
  */
-@Startup
+@Startup(Interceptor.Priority.PLATFORM_BEFORE)
 @ApplicationScoped
 public class HostTargets {
 
