@@ -26,7 +26,8 @@ public class SshControl {
     private ControlDir dir;
 
     SshControl(DriftlessConfig config) {
-        this.base = base(config.ssh().controlDir().map(Path::of).orElse(Path.of(config.dataDir(), "ssh", "control")).toAbsolutePath());
+        this.base = config.ssh().controlDir().map(dir -> configured(Path.of(dir).toAbsolutePath()))
+                .orElseGet(() -> base(Path.of(config.dataDir(), "ssh", "control").toAbsolutePath()));
         this.controls = config.role().controls();
     }
 
@@ -45,6 +46,16 @@ public class SshControl {
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** A base the user chose is used as it is, or refused when ssh could not make sockets under it. */
+    static Path configured(Path base) {
+        if (base.toString().length() > ControlDir.maxBaseLength()) {
+            throw new IllegalStateException("driftless.ssh.control-dir " + base + " is " + base.toString().length()
+                    + " characters long; ssh's sockets under it would not fit a Unix socket path: choose one of at most "
+                    + ControlDir.maxBaseLength() + " characters");
+        }
+        return base;
     }
 
     /** A controller cleans up after one that is gone as soon as it starts, not at its first SSH host. */
