@@ -225,8 +225,8 @@ public interface DriftlessConfig {
         /**
          * Where ssh keeps the sockets of shared connections: each controller start makes its own
          * 0700 directory under it and removes it at stop. It must belong to Driftless's user and be
-         * closed to group and others. Defaults to {@code <data-dir>/ssh/control}, or to a directory
-         * under the system's temp dir when that path is too long for a Unix socket.
+         * closed to group and others. Defaults to {@code <data-dir>/ssh/control}, or to
+         * {@code <tmp>/driftless-ssh-<uid>} when that path is too long for a Unix socket.
          */
         Optional<String> controlDir();
     }

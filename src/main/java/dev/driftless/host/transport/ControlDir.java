@@ -248,7 +248,7 @@ final class ControlDir implements AutoCloseable {
     }
 
     /** This process's effective user id, which the kernel gives every file it creates. */
-    private static int currentUid() throws IOException {
+    static int currentUid() throws IOException {
         for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
             if (line.startsWith("Uid:")) {
                 return Integer.parseInt(line.split("\\s+")[2]);

@@ -5,11 +5,9 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
-import java.nio.charset.StandardCharsets;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import org.jboss.logging.Logger;
 
 /**
@@ -32,19 +30,20 @@ public class SshControl {
     }
 
     /**
-     * A deep data dir would make socket paths longer than a Unix socket path may be; then a
-     * directory under the system's temp dir, named after the preferred one so that each
-     * installation keeps finding its own.
+     * A deep data dir would make socket paths longer than a Unix socket path may be; then one
+     * directory per user under the system's temp dir, as tmux does. Controllers of different
+     * installations share it safely: each start keeps to a directory of its own, and a directory
+     * is only ever swept once its controller is gone. One name per user also keeps every start
+     * from leaving a directory of its own behind in /tmp.
      */
     static Path base(Path preferred) {
         if (preferred.toString().length() <= ControlDir.maxBaseLength()) {
             return preferred;
         }
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(preferred.toString().getBytes(StandardCharsets.UTF_8));
-            return Path.of(System.getProperty("java.io.tmpdir"), "driftless-ssh-" + HexFormat.of().formatHex(digest, 0, 4));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            return Path.of(System.getProperty("java.io.tmpdir"), "driftless-ssh-" + ControlDir.currentUid());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot tell which user this process runs as", e);
         }
     }
 
