@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
 # Test hosts as network namespaces: each host has its own network namespace on a bridge in
-# 198.18.0.0/24, its own mount namespace with its own /nix, /run, /etc/nix and /root, and its own sshd.
+# $NET.0/24 (198.18.0.0/24 unless NET is set), its own mount namespace with its own /nix, /run,
+# /etc/nix and /root, and its own sshd.
 # Needs root. Everything it makes is named with the prefix and removed by `down`.
 #
 #   netns-fleet.sh up     DIR PREFIX INDEX PUBKEY_FILE TRUSTED_NIX_KEY   # make host INDEX (1..200)
 #   netns-fleet.sh start  DIR PREFIX INDEX                               # (re)start its sshd
 #   netns-fleet.sh stop   DIR PREFIX INDEX                               # kill its sshd
+#   netns-fleet.sh link   DIR PREFIX INDEX down|up                       # cut the host off the network, or plug it back
 #   netns-fleet.sh down   DIR PREFIX COUNT                               # remove hosts and bridge
 #
-# Host INDEX is reachable at 198.18.0.(10+INDEX) port 22; its files live in DIR/hostINDEX.
+# Host INDEX is reachable at $NET.(10+INDEX) port 22; its files live in DIR/hostINDEX.
 set -euo pipefail
 cmd=$1 dir=$2 prefix=$3
+net=${NET:-198.18.0}
 bridge="${prefix}br"
-ip_of() { echo "198.18.0.$((10 + $1))"; }
+ip_of() { echo "$net.$((10 + $1))"; }
 
 ensure_bridge() {
   ip link show "$bridge" >/dev/null 2>&1 && return
   ip link add "$bridge" type bridge
-  ip addr add 198.18.0.1/24 dev "$bridge"
+  ip addr add "$net.1/24" dev "$bridge"
   ip link set "$bridge" up
 }
 
@@ -74,6 +77,13 @@ stop() {
   ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
 }
 
+# The host's own end of its cable: packets to and from it vanish, as when a host drops off the
+# network, while its sshd and the sessions it holds stay as they are.
+link() {
+  local i=$1 state=$2 ns="${prefix}$1"
+  ip netns exec "$ns" ip link set "${ns}c" "$state"
+}
+
 down() {
   local count=$1
   for i in $(seq 1 "$count"); do
@@ -88,6 +98,7 @@ case "$cmd" in
   up) up "$4" "$5" "$6" ;;
   start) start "$4" ;;
   stop) stop "$4" ;;
+  link) link "$4" "$5" ;;
   down) down "$4" ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
 esac

@@ -218,6 +218,23 @@ public interface DriftlessConfig {
 
         @WithDefault("10s")
         Duration connectTimeout();
+
+        /**
+         * How often ssh asks a silent host for a sign of life; after two unanswered asks (about
+         * three intervals) the connection counts as dead, so a host that dropped off the network
+         * turns Unreachable within seconds instead of hanging the commands on its shared connection.
+         * Raise it on links so slow that a host's answer can queue longer than that.
+         */
+        @WithDefault("2s")
+        Duration keepaliveInterval();
+
+        /**
+         * Where ssh keeps the sockets of shared connections: each controller start makes its own
+         * 0700 directory under it and removes it at stop. It must belong to Driftless's user and be
+         * closed to group and others. Defaults to {@code <data-dir>/ssh/control}, or to
+         * {@code <tmp>/driftless-ssh-<uid>} when that path is too long for a Unix socket.
+         */
+        Optional<String> controlDir();
     }
 
     interface Api {

@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Real SSH hosts for tests: each a network namespace on 198.18.0.0/24 with its own mount
+ * Real SSH hosts for tests: each a network namespace on a /24 of 198.18.0.0/15 with its own mount
  * namespace, its own /nix, /run and /etc/nix, and its own sshd (src/test/scripts/netns-fleet.sh).
  * The hosts trust a signing key made here, as an admin would add Driftless's key to
  * {@code nix.settings.trusted-public-keys}. Needs root.
@@ -21,11 +21,14 @@ public final class NamespaceFleet implements AutoCloseable {
 
     private final Path base;
     private final String prefix;
+    /** The first three octets of this fleet's /24, such as {@code 198.18.42}. */
+    private final String net;
     private final List<String> names;
 
     public NamespaceFleet(List<String> names) {
         this.names = List.copyOf(names);
         this.prefix = "dl" + Long.toString(ProcessHandle.current().pid() % 46656, 36) + "x";
+        this.net = freeSubnet();
         try {
             base = Files.createTempDirectory("driftless-ns-");
         } catch (IOException e) {
@@ -35,8 +38,7 @@ public final class NamespaceFleet implements AutoCloseable {
                 + " && nix key convert-secret-to-public < signing.sec > signing.pub");
         try {
             for (int i = 1; i <= names.size(); i++) {
-                sh(base, "bash \"$1\" up \"$2\" \"$3\" \"$4\" client_key.pub \"$(cat signing.pub)\"",
-                        SCRIPT.toString(), base.toString(), prefix, String.valueOf(i));
+                script("up", String.valueOf(i), "client_key.pub", sh(base, "cat signing.pub"));
             }
             StringBuilder knownHosts = new StringBuilder();
             for (int i = 1; i <= names.size(); i++) {
@@ -52,12 +54,40 @@ public final class NamespaceFleet implements AutoCloseable {
         }
     }
 
+    /**
+     * A /24 that no interface on this machine has: other test runs (other checkouts, other JVMs)
+     * make namespace fleets at the same time, and two bridges on one subnet would steal each
+     * other's routes. 198.18.0.0/24 stays for the bench and for older checkouts.
+     */
+    private static String freeSubnet() {
+        String inUse = sh(Path.of("."), "ip -o -4 addr show");
+        int start = (int) (ProcessHandle.current().pid() % 254);
+        for (int k = 0; k < 254; k++) {
+            String candidate = "198.18." + (1 + (start + k) % 254);
+            if (!inUse.contains(" " + candidate + ".")) {
+                return candidate;
+            }
+        }
+        throw new IllegalStateException("no free /24 left in 198.18.0.0/16 for test hosts");
+    }
+
+    /** Runs {@code netns-fleet.sh COMMAND DIR PREFIX ARGS...} on this fleet's subnet. */
+    private String script(String command, String... args) {
+        List<String> all = new ArrayList<>(List.of(net, SCRIPT.toString(), command, base.toString(), prefix));
+        all.addAll(List.of(args));
+        StringBuilder line = new StringBuilder("NET=\"$1\" bash");
+        for (int n = 2; n <= all.size(); n++) {
+            line.append(" \"$").append(n > 9 ? "{" + n + "}" : n).append('"');
+        }
+        return sh(base, line.toString(), all.toArray(String[]::new));
+    }
+
     public static boolean canRun() {
         return "0".equals(sh(Path.of("."), "id -u")) && Files.isExecutable(Path.of("/usr/sbin/sshd"));
     }
 
     public String ip(String host) {
-        return "198.18.0." + (10 + index(host));
+        return net + "." + (10 + index(host));
     }
 
     public String target(String host) {
@@ -95,11 +125,25 @@ public final class NamespaceFleet implements AutoCloseable {
     }
 
     public void stopSshd(String host) {
-        sh(base, "bash \"$1\" stop \"$2\" \"$3\" \"$4\"", SCRIPT.toString(), base.toString(), prefix, String.valueOf(index(host)));
+        script("stop", String.valueOf(index(host)));
     }
 
     public void startSshd(String host) {
-        sh(base, "bash \"$1\" start \"$2\" \"$3\" \"$4\"", SCRIPT.toString(), base.toString(), prefix, String.valueOf(index(host)));
+        script("start", String.valueOf(index(host)));
+    }
+
+    /**
+     * Takes the host off the network without telling anyone: its end of the cable goes down,
+     * packets vanish, and its sshd and open sessions stay as they were, as when a host's switch
+     * port dies or it drops off Wi-Fi.
+     */
+    public void cutOff(String host) {
+        script("link", String.valueOf(index(host)), "down");
+    }
+
+    /** Plugs a host {@link #cutOff cut off} back in. */
+    public void plugIn(String host) {
+        script("link", String.valueOf(index(host)), "up");
     }
 
     /** Runs a command on the host as root, as an admin logged in over SSH would. */
@@ -142,7 +186,12 @@ public final class NamespaceFleet implements AutoCloseable {
 
     @Override
     public void close() {
-        sh(base, "bash \"$1\" down \"$2\" \"$3\" \"$4\" || true", SCRIPT.toString(), base.toString(), prefix, String.valueOf(names.size()));
+        try {
+            script("down", String.valueOf(names.size()));
+        } catch (AssertionError e) {
+            // Go on removing the files; what is left of the namespaces is in the message.
+            System.err.println("tearing down the namespace fleet: " + e.getMessage());
+        }
         sh(base.getParent(), "chmod -R u+w \"$1\" 2>/dev/null; rm -rf \"$1\"", base.toString());
     }
 }

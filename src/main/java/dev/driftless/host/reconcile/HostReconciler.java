@@ -5,6 +5,7 @@ import dev.driftless.fleet.Fleet;
 import dev.driftless.host.Actual;
 import dev.driftless.host.HostStatus;
 import dev.driftless.host.transport.HostTarget;
+import dev.driftless.host.transport.HostTargets;
 import dev.driftless.host.transport.HostTransport;
 import dev.driftless.host.transport.HostUnreachable;
 import dev.driftless.host.transport.Transports;
@@ -24,20 +25,22 @@ public class HostReconciler {
 
     private final Fleet fleet;
     private final Transports transports;
+    private final HostTargets targets;
     private final HostRecorder recorder;
     private final DriftlessConfig config;
     private final Map<String, HostTransport> connections = new ConcurrentHashMap<>();
 
-    HostReconciler(Fleet fleet, Transports transports, HostRecorder recorder, DriftlessConfig config) {
+    HostReconciler(Fleet fleet, Transports transports, HostTargets targets, HostRecorder recorder, DriftlessConfig config) {
         this.fleet = fleet;
         this.transports = transports;
+        this.targets = targets;
         this.recorder = recorder;
         this.config = config;
     }
 
     public ReconcileResult reconcile(String host) {
         HostStatus before = fleet.get(host).orElseThrow();
-        HostTransport transport = connections.computeIfAbsent(host, h -> transports.forTarget(HostTarget.parse(before.target())));
+        HostTransport transport = connections.computeIfAbsent(host, h -> transports.forTarget(targets.of(h)));
         Actual actual;
         try {
             if (before.record().attempt() != null && before.record().attempt().inProgress()) {
@@ -64,7 +67,7 @@ public class HostReconciler {
     /** The per-host check, else the default for hosts that are whole machines; null for none. */
     private String healthCheck(String host) {
         String command = config.hosts().get(host).healthCheck().orElseGet(() ->
-                HostTarget.parse(fleet.get(host).orElseThrow().target()) instanceof HostTarget.Local local && local.root().getParent() != null
+                targets.of(host) instanceof HostTarget.Local local && local.root().getParent() != null
                         ? "none" : config.deploy().healthCheck());
         return command.isBlank() || command.equals("none") ? null : command;
     }

@@ -10,9 +10,17 @@ import java.util.Map;
 
 /**
  * The ssh options every connection uses: strict host key checking against the pinned
- * known_hosts file, no prompts, and one multiplexed master connection per host.
+ * known_hosts file, no prompts, keepalives that notice a dead connection within seconds, and one
+ * multiplexed master connection per host.
  */
-public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, Duration connectTimeout) {
+public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, Duration connectTimeout, Duration keepaliveInterval) {
+
+    static final int CONTROL_PERSIST_SECONDS = 60;
+    /**
+     * Unanswered keepalives before ssh gives a connection up. A command sent over a master whose
+     * connection died waits for the master, not for ConnectTimeout, so this bounds that wait.
+     */
+    static final int KEEPALIVES_MISSED = 2;
 
     public List<String> forSsh(HostTarget.Ssh target) {
         List<String> options = new ArrayList<>(common());
@@ -37,7 +45,9 @@ public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, 
         options.addAll(List.of(
                 "-o", "ControlMaster=auto",
                 "-o", "ControlPath=" + controlDir + "/%C",
-                "-o", "ControlPersist=120"));
+                // How long an idle master outlives its last command: past a resync at the default
+                // interval, yet short when a controller dies without ending its masters.
+                "-o", "ControlPersist=" + CONTROL_PERSIST_SECONDS));
         return options;
     }
 
@@ -48,8 +58,8 @@ public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, 
                 "-o", "UserKnownHostsFile=" + knownHostsFile,
                 "-o", "GlobalKnownHostsFile=/dev/null",
                 "-o", "ConnectTimeout=" + Math.max(1, connectTimeout.toSeconds()),
-                "-o", "ServerAliveInterval=5",
-                "-o", "ServerAliveCountMax=3"));
+                "-o", "ServerAliveInterval=" + Math.max(1, keepaliveInterval.toSeconds()),
+                "-o", "ServerAliveCountMax=" + KEEPALIVES_MISSED));
         if (privateKey != null) {
             options.addAll(List.of("-o", "IdentitiesOnly=yes", "-i", privateKey.toString()));
         }
@@ -59,7 +69,7 @@ public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, 
     /** The fingerprint of the key the host offers now, for an error message that names it. */
     public String offeredKey(HostTarget.Ssh target) {
         ProcessResult scan = ProcessRunner.run(List.of("sh", "-c",
-                "ssh-keyscan -T 5 -t ed25519,ecdsa,rsa -p \"$1\" \"$2\" 2>/dev/null | ssh-keygen -lf - | head -n1", "sh",
+                "ssh-keyscan -T 5 -t ed25519,ecdsa,rsa -p \"$1\" -- \"$2\" 2>/dev/null | ssh-keygen -lf - | head -n1", "sh",
                 String.valueOf(target.port()), target.host()), Map.of(), Duration.ofSeconds(15));
         String line = scan.stdout().strip();
         if (line.isEmpty()) {

@@ -27,6 +27,8 @@ public class SshTransport implements HostTransport {
     /** What {@code flock -E} exits with when another step holds the lock. */
     static final int LOCKED = 75;
     private static final int LOCK_WAIT_SECONDS = 5;
+    /** {@code ssh -O exit} only talks to the local master. */
+    private static final Duration MASTER_EXIT_WAIT = Duration.ofSeconds(5);
 
     private final HostTarget.Ssh target;
     private final SshOptions options;
@@ -62,7 +64,7 @@ public class SshTransport implements HostTransport {
     public void copy(String path) throws HostUnreachable, StepFailed {
         Map<String, String> env = new HashMap<>(nixEnv);
         env.put("NIX_SSHOPTS", String.join(" ", options.forNix(target)));
-        ProcessResult result = ProcessRunner.run(List.of("nix", "copy", "--to", "ssh-ng://" + target.destination(), path), env, timeout);
+        ProcessResult result = ProcessRunner.run(List.of("nix", "copy", "--to", "ssh-ng://" + target.authority(), path), env, timeout);
         if (result.ok()) {
             return;
         }
@@ -71,6 +73,7 @@ public class SshTransport implements HostTransport {
             throw new StepFailed("copy", why + "; add Driftless's public key to the host's nix.settings.trusted-public-keys");
         }
         if (looksUnreachable(result)) {
+            dropConnection();
             throw new HostUnreachable(describe() + ": " + why);
         }
         throw new StepFailed("copy", why);
@@ -158,10 +161,35 @@ public class SshTransport implements HostTransport {
     }
 
     private ProcessResult ssh(String command, Duration limit) {
+        ProcessResult result = ProcessRunner.run(argv(command), Map.of(), limit);
+        if (result.exitCode() == SSH_FAILED) {
+            dropConnection();
+        }
+        return result;
+    }
+
+    /**
+     * Ends the host's master connection after ssh failed, so that the next command connects
+     * afresh instead of queueing on a master whose connection may be dead but not yet given up.
+     * Nothing else of this host runs over it then: one reconciliation per host at a time.
+     */
+    private void dropConnection() {
         List<String> argv = new ArrayList<>(List.of("ssh"));
         argv.addAll(options.forSsh(target));
-        argv.addAll(List.of(target.destination(), "--", command));
-        return ProcessRunner.run(argv, Map.of(), limit);
+        argv.addAll(List.of("-O", "exit", "--", target.destination()));
+        ProcessRunner.run(argv, Map.of(), MASTER_EXIT_WAIT);
+    }
+
+    /**
+     * {@code --} ends ssh's options before the destination, and ssh reads no option after it, so
+     * neither the destination nor the command can ever be taken as one. The target's syntax already
+     * keeps a leading '-' out; this holds even if that check were ever loosened.
+     */
+    List<String> argv(String command) {
+        List<String> argv = new ArrayList<>(List.of("ssh"));
+        argv.addAll(options.forSsh(target));
+        argv.addAll(List.of("--", target.destination(), command));
+        return argv;
     }
 
     private String unreachableMessage(ProcessResult result) {
@@ -174,7 +202,7 @@ public class SshTransport implements HostTransport {
     }
 
     private String describe() {
-        return target.destination() + ":" + target.port();
+        return target.authority() + ":" + target.port();
     }
 
     private static boolean looksUnreachable(ProcessResult result) {
