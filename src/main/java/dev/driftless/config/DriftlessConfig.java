@@ -216,8 +216,8 @@ public interface DriftlessConfig {
 
     interface Api {
         /**
-         * Bearer token for mutating calls. When absent, one is generated into
-         * {@code <data-dir>/api-token} on first start.
+         * Bearer token for the API, at least 32 characters. When absent, one is generated into
+         * {@code <data-dir>/api-token} on first start; that file must stay readable by its owner only.
          */
         Optional<String> token();
 

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class FailedDeploymentIT {
 
     private static final List<String> HOSTS = List.of("web1", "fresh1", "gone1", "held1");
-    private static final String TOKEN = "failed-deployments-token";
+    private static final String TOKEN = "failed-deployments-token-" + java.util.UUID.randomUUID();
     private static final Duration CONVERGE = Duration.ofSeconds(90);
     private static final String HEALTHY = "! grep -q unhealthy \"$DRIFTLESS_HOST_ROOT/run/current-system/etc/motd\"";
 

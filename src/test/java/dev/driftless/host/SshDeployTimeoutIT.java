@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class SshDeployTimeoutIT {
 
-    private static final String TOKEN = "timeout-token";
+    private static final String TOKEN = "timeout-token-" + java.util.UUID.randomUUID();
 
     @Test
     void aSwitchThatOutlivesTheTimeoutIsNeverOverlappedAndEndsOnTheTruth() {

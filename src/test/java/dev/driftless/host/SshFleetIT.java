@@ -34,7 +34,7 @@ class SshFleetIT {
     private static final List<String> GOOD = List.of("web1", "web2", "db1");
     private static final Duration CONVERGE = Duration.ofSeconds(90);
     private static final int RESYNC_SECONDS = 3;
-    private static final String API_TOKEN = "test-token-for-ssh-fleet";
+    private static final String API_TOKEN = "test-token-for-ssh-fleet-" + java.util.UUID.randomUUID();
 
     private static FleetFixture repo;
     private static NamespaceFleet hosts;

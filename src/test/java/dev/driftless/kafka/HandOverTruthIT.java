@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class HandOverTruthIT {
 
     private static final List<String> HOSTS = List.of("held1", "quar1");
-    private static final String TOKEN = "hand-over-token";
+    private static final String TOKEN = "hand-over-token-" + java.util.UUID.randomUUID();
     private static final Duration WAIT = Duration.ofSeconds(120);
 
     @Test
