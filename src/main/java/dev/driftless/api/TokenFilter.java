@@ -11,12 +11,15 @@ import jakarta.ws.rs.core.Response;
 import java.util.Map;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+import org.jboss.resteasy.reactive.server.SimpleResourceInfo;
 
 /**
- * Every call under {@code /api/v1} that changes something, and with
- * {@code driftless.api.protect-reads} every read too, needs {@code Authorization: Bearer <token>}:
- * the static {@code driftless.api.token}, or, where OIDC is configured, an access token from
- * the configured issuer that Quarkus OIDC verifies.
+ * Every call to a REST resource (all of them live under {@code /api/v1}) needs
+ * {@code Authorization: Bearer <token>}: the static {@code driftless.api.token}, or, where OIDC is
+ * configured, an access token from the configured issuer that Quarkus OIDC verifies. Reads are
+ * open only with {@code driftless.api.protect-reads=false}; resources marked {@link SignedRequests}
+ * (the webhooks) check their own signatures. Health, metrics and the OpenAPI document are not
+ * REST resources and stay open.
  */
 public class TokenFilter {
 
@@ -34,15 +37,14 @@ public class TokenFilter {
     }
 
     @ServerRequestFilter
-    public Uni<Response> check(ContainerRequestContext request) {
+    public Uni<Response> check(ContainerRequestContext request, SimpleResourceInfo resource) {
+        if (resource.getResourceClass().isAnnotationPresent(SignedRequests.class)) {
+            return Uni.createFrom().nullItem();
+        }
         String method = request.getMethod();
         boolean read = method.equals(HttpMethod.GET) || method.equals(HttpMethod.HEAD) || method.equals(HttpMethod.OPTIONS);
         if (read && !protectReads) {
             return Uni.createFrom().nullItem();
-        }
-        String path = request.getUriInfo().getPath();
-        if (!path.startsWith("/api/v1/") || path.startsWith("/api/v1/webhooks/")) {
-            return Uni.createFrom().nullItem(); // Webhooks prove themselves with their own signatures.
         }
         String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
         boolean bearer = header != null && header.regionMatches(true, 0, "Bearer ", 0, 7);

@@ -221,8 +221,12 @@ public interface DriftlessConfig {
          */
         Optional<String> token();
 
-        /** Ask the token for reads under {@code /api/v1} too; health and metrics stay open for probes and scrapers. */
-        @WithDefault("false")
+        /**
+         * Ask the token for reads under {@code /api/v1} too, the event stream included; on by default,
+         * since hosts, commits and incidents tell an attacker much about a fleet. Health and metrics
+         * stay open for probes and scrapers.
+         */
+        @WithDefault("true")
         boolean protectReads();
     }
 
