@@ -228,6 +228,28 @@ public interface DriftlessConfig {
          */
         @WithDefault("true")
         boolean protectReads();
+
+        Oidc oidc();
+    }
+
+    /**
+     * What an access token from the OIDC issuer must carry; the static token needs none of it.
+     * The issuer and the audience are Quarkus's: {@code quarkus.oidc.auth-server-url},
+     * {@code quarkus.oidc.token.audience}.
+     */
+    interface Oidc {
+        /**
+         * Where a token lists its roles or groups: a claim name, or a path of names separated by
+         * {@code /} into nested claims, such as Keycloak's {@code realm_access/roles}.
+         */
+        @WithDefault("groups")
+        String rolesClaim();
+
+        /** A token needs one of these for sync and rollback (and may read). None set: OIDC tokens open nothing. */
+        Optional<List<String>> writeRoles();
+
+        /** Roles that may only read, when reads are protected; the write roles may read as well. */
+        Optional<List<String>> readRoles();
     }
 
     interface Nix {

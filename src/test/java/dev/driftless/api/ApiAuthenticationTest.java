@@ -15,18 +15,57 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Mutating calls with OIDC configured: the issuer's tokens and the static token open them, nothing else does. */
+/**
+ * The API with OIDC configured: the static token opens everything; an access token from the
+ * issuer opens what its roles allow, if it is for this API's audience; nothing else opens anything.
+ */
 @QuarkusTest
 @QuarkusTestResource(value = OidcFleetResource.class, restrictToAnnotatedClass = true)
 class ApiAuthenticationTest {
 
     private static final String SYNC = "/api/v1/hosts/web1/sync";
+    private static final String HOSTS = "/api/v1/hosts";
 
     @Test
-    void anAccessTokenFromTheIssuerOpensMutatingCalls() {
-        given().auth().oauth2(OidcFleetResource.token("ada", Instant.now().plusSeconds(300), false)).post(SYNC).then().statusCode(202);
+    void anAccessTokenWithAWriteRoleOpensMutatingCallsAndReads() {
+        String operator = OidcFleetResource.token("ada", OidcFleetResource.OPERATORS);
+        given().auth().oauth2(operator).post(SYNC).then().statusCode(202);
+        given().auth().oauth2(operator).get(HOSTS).then().statusCode(200);
+    }
+
+    @Test
+    void aValidTokenWithoutAWriteRoleIsForbiddenAndToldWhichRoleInWhichClaimItNeeds() {
+        for (String token : List.of(OidcFleetResource.token("bob"), OidcFleetResource.token("eve", "other-app-admins"),
+                OidcFleetResource.token("vic", OidcFleetResource.VIEWERS))) {
+            given().auth().oauth2(token).post(SYNC).then().statusCode(403)
+                    .header("WWW-Authenticate", containsString("insufficient_scope"))
+                    .body("claim", equalTo("groups"))
+                    .body("roles", equalTo(List.of(OidcFleetResource.OPERATORS)))
+                    .body("error", containsString(OidcFleetResource.OPERATORS));
+            given().auth().oauth2(token).post("/api/v1/hosts/web1/rollback").then().statusCode(403);
+        }
+    }
+
+    @Test
+    void aReadRoleOpensReadsButATokenWithNoRoleReadsNothing() {
+        given().auth().oauth2(OidcFleetResource.token("vic", OidcFleetResource.VIEWERS)).get(HOSTS).then().statusCode(200);
+        given().auth().oauth2(OidcFleetResource.token("bob")).get(HOSTS).then().statusCode(403)
+                .body("roles", equalTo(List.of(OidcFleetResource.VIEWERS, OidcFleetResource.OPERATORS)));
+    }
+
+    @Test
+    void aTokenTheIssuerMadeForAnotherAudienceIsRefused() {
+        for (Object audience : List.of("another-app", List.of("another-app", "yet-another"), "")) {
+            String token = OidcFleetResource.token(Map.of("aud", audience, "groups", List.of(OidcFleetResource.OPERATORS)), false);
+            given().auth().oauth2(token).post(SYNC).then().statusCode(401);
+            given().auth().oauth2(token).get(HOSTS).then().statusCode(401);
+        }
+        String both = OidcFleetResource.token(Map.of("aud", List.of("another-app", OidcFleetResource.AUDIENCE),
+                "groups", List.of(OidcFleetResource.OPERATORS)), false);
+        given().auth().oauth2(both).post(SYNC).then().statusCode(202);
     }
 
     @Test
