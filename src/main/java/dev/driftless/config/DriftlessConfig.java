@@ -229,6 +229,13 @@ public interface DriftlessConfig {
         @WithDefault("true")
         boolean protectReads();
 
+        /**
+         * Event streams ({@code GET /api/v1/events}) open at once; one more is answered 503. Each
+         * holds a buffer of events in memory, so this bounds what readers can make the controller keep.
+         */
+        @WithDefault("32")
+        int maxEventSubscribers();
+
         Oidc oidc();
     }
 

@@ -60,6 +60,7 @@ public class DriftlessMetrics {
         registry.counter(GIT_COMMITS_REFUSED, "reason", "force-push");
         registry.counter(GIT_COMMITS_REFUSED, "reason", "unverified");
         STAGES.forEach(stage -> registry.counter(PROCESSING_FAILURES, "stage", stage));
+        registry.counter(EVENT_SUBSCRIBERS_DROPPED);
         recoveryTimer();
         leadTimeTimer();
     }
@@ -149,6 +150,16 @@ public class DriftlessMetrics {
     /** Something could not be processed or stored; {@code stage} is one of {@link #STAGES}. */
     public void processingFailure(String stage) {
         registry.counter(PROCESSING_FAILURES, "stage", stage).increment();
+    }
+
+    /** How many event streams are open, read whenever Prometheus scrapes. */
+    public void bindEventSubscribers(Supplier<Number> open) {
+        register(Gauge.builder(EVENT_SUBSCRIBERS, open).description("Open event streams (GET /api/v1/events)"), EVENT_SUBSCRIBERS);
+    }
+
+    /** An event stream reader fell a whole buffer behind and was dropped. */
+    public void eventSubscriberDropped() {
+        registry.counter(EVENT_SUBSCRIBERS_DROPPED).increment();
     }
 
     public void deadLetter(String topic) {

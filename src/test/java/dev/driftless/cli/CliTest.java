@@ -109,7 +109,9 @@ class CliTest {
         Thread follower = new Thread(() -> new Cli(out, out).run(new String[] {"--url", url, "--token-file", tokenFile, "--json", "events"}));
         follower.setDaemon(true); // it follows until the test JVM ends
         follower.start();
-        Thread.sleep(500); // subscribed before the change below
+        // Subscribed before the change below: the controller counts the open stream.
+        await().atMost(WAIT).until(() -> dev.driftless.testing.Exposition.total(given().get("/q/metrics").then().extract().asString(),
+                "driftless_event_subscribers ") >= 1);
         cli("rollback", "web2");
         await().atMost(WAIT).until(() -> buffer.toString(StandardCharsets.UTF_8).contains("dev.driftless."));
         String first = buffer.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow();
