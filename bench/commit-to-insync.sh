@@ -32,7 +32,7 @@ java -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data" -Ddriftless.g
   -Ddriftless.hosts.web1.target="local:$work/hosts/web1" -Ddriftless.hosts.web2.target="local:$work/hosts/web2" \
   -Ddriftless.hosts.db1.target="local:$work/hosts/db1" -jar target/quarkus-app/quarkus-run.jar > "$work/driftless.log" 2>&1 &
 app=$!
-in_sync_on() { curl -fs "localhost:$port/api/v1/hosts/$1" | grep -q "\"state\":\"InSync\",\"inSync\":true,\"desired\":{\"commit\":\"$2\""; }
+in_sync_on() { api "localhost:$port/api/v1/hosts/$1" | grep -q "\"state\":\"InSync\",\"inSync\":true,\"desired\":{\"commit\":\"$2\""; }
 wait_in_sync() { local deadline=$(( $(now_ms) + 60000 )); until in_sync_on "$1" "$2"; do
   [ "$(now_ms)" -lt "$deadline" ] || { echo "timed out; log: $work/driftless.log" >&2; tail -20 "$work/driftless.log" >&2; exit 1; }
   sleep 0.02; done; }
@@ -42,7 +42,7 @@ for h in web1 web2 db1; do wait_in_sync "$h" "$(git -C "$work/fleet" rev-parse H
 for i in $(seq 1 "$rounds"); do
   change_web1 "$work/fleet" "$i"; t0=$(now_ms); sha=$(git -C "$work/fleet" rev-parse HEAD)
   wait_in_sync web1 "$sha"; t1=$(now_ms); echo $(( t1 - t0 )) >> "$work/driftless.ms"
-  observed=$(curl -fs "localhost:$port/api/v1/commits?limit=1" | sed -E 's/.*"observedAt":"([^"]+)".*/\1/')
+  observed=$(api "localhost:$port/api/v1/commits?limit=1" | sed -E 's/.*"observedAt":"([^"]+)".*/\1/')
   tobs=$(date -d "$observed" +%s%3N)
   echo $(( tobs - t0 )) >> "$work/observed.ms"; echo $(( t1 - tobs )) >> "$work/work.ms"
 done

@@ -24,9 +24,9 @@ start() { # name port role extra-flags... -> starts a Driftless process in the b
   echo $!
 }
 ready() { until curl -fs "localhost:$1/q/health/ready" >/dev/null 2>&1; do sleep 0.1; done; }
-owned() { curl -fs "localhost:$1/api/v1/hosts" | grep -o '"owned":true' | wc -l; }
+owned() { api "localhost:$1/api/v1/hosts" | grep -o '"owned":true' | wc -l; }
 head_sha() { git -C "$work/fleet" rev-parse HEAD; }
-all_in_sync() { [ "$(curl -fs "localhost:$1/api/v1/hosts" | grep -o "\"inSync\":true,\"desired\":{\"commit\":\"$2\"" | wc -l)" -eq "$hosts" ]; }
+all_in_sync() { [ "$(api "localhost:$1/api/v1/hosts" | grep -o "\"inSync\":true,\"desired\":{\"commit\":\"$2\"" | wc -l)" -eq "$hosts" ]; }
 wait_all() { until all_in_sync "$1" "$2"; do sleep 0.1; done; }
 touch_all() { # label -> a commit that changes every host; each switch sleeps 1 s
   for i in $(seq 1 "$hosts"); do printf '{ motd = "h%s %s"; extraActivation = "sleep 1"; }\n' "$i" "$1" > "$work/fleet/hosts/h$i.nix"; done

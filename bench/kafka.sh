@@ -28,9 +28,9 @@ start() { # name port role extra-flags... -> starts a Driftless process, waits u
 }
 kafka=(-Dquarkus.profile=kafka -Dkafka.bootstrap.servers=127.0.0.1:$kport)
 head_sha() { git -C "$work/fleet" rev-parse HEAD; }
-commit_status() { curl -fs "localhost:$cport/api/v1/commits?limit=1" | grep -o "\"sha\":\"$1\"[^}]*\"status\":\"[a-z]*\"" | sed -E 's/.*"status":"([a-z]+)"/\1/'; }
+commit_status() { api "localhost:$cport/api/v1/commits?limit=1" | grep -o "\"sha\":\"$1\"[^}]*\"status\":\"[a-z]*\"" | sed -E 's/.*"status":"([a-z]+)"/\1/'; }
 wait_ready() { until [ "$(commit_status "$1")" = ready ]; do sleep 0.05; done; }
-all_in_sync() { [ "$(curl -fs "localhost:$cport/api/v1/hosts" | grep -o "\"inSync\":true,\"desired\":{\"commit\":\"$1\"" | wc -l)" -eq "$hosts" ]; }
+all_in_sync() { [ "$(api "localhost:$cport/api/v1/hosts" | grep -o "\"inSync\":true,\"desired\":{\"commit\":\"$1\"" | wc -l)" -eq "$hosts" ]; }
 wait_all() { until all_in_sync "$1"; do sleep 0.1; done; }
 touch_all() { # label -> a commit that changes every host, each build sleeping 1 s; never built before
   for i in $(seq 1 "$hosts"); do printf '{ motd = "h%s %s %s"; extraBuildCommands = "sleep 1"; }\n' "$i" "$1" "$(date +%s%N)" > "$work/fleet/hosts/h$i.nix"; done
@@ -70,8 +70,8 @@ dead=$(kafka_tool org.apache.kafka.tools.GetOffsetShell --bootstrap-server "127.
 
 # --- 3. commit -> InSync: Kafka now, then in-process, then raw nix ----------------------------
 change_h1() { printf '{ motd = "h1 round %s %s"; }\n' "$2" "$(date +%s%N)" > "$1/hosts/h1.nix"; git -C "$1" commit -q -am "h1: round $2"; }
-in_sync_on() { curl -fs "localhost:$1/api/v1/hosts/h1" | grep -q "\"inSync\":true,\"desired\":{\"commit\":\"$2\""; }
-observed_ms() { date -d "$(curl -fs "localhost:$1/api/v1/commits?limit=1" | sed -E 's/.*"observedAt":"([^"]+)".*/\1/')" +%s%3N; }
+in_sync_on() { api "localhost:$1/api/v1/hosts/h1" | grep -q "\"inSync\":true,\"desired\":{\"commit\":\"$2\""; }
+observed_ms() { date -d "$(api "localhost:$1/api/v1/commits?limit=1" | sed -E 's/.*"observedAt":"([^"]+)".*/\1/')" +%s%3N; }
 measure() { # port label -> rounds of commit -> h1 InSync, split at observed
   : > "$work/$2.total"; : > "$work/$2.work"
   for i in $(seq 1 "$rounds"); do
@@ -83,7 +83,7 @@ measure() { # port label -> rounds of commit -> h1 InSync, split at observed
 measure "$cport" kafka
 kill "${pids[@]:1}" 2>/dev/null || true; sleep 2
 start standalone $((cport + 3)) all "${hostflags[@]}"
-standalone_ready() { [ "$(curl -fs "localhost:$((cport + 3))/api/v1/hosts" | grep -o '"state":"InSync"' | wc -l)" -eq "$hosts" ]; }
+standalone_ready() { [ "$(api "localhost:$((cport + 3))/api/v1/hosts" | grep -o '"state":"InSync"' | wc -l)" -eq "$hosts" ]; }
 until standalone_ready; do sleep 0.2; done
 measure $((cport + 3)) inproc
 

@@ -2,6 +2,10 @@
 # The same settings Driftless builds with: sandboxed, with the host's shell for the fixture's /bin/sh builders.
 export NIX_CONFIG=$'experimental-features = nix-command flakes\nsandbox = true\nsandbox-fallback = false\nextra-sandbox-paths = /bin /usr /lib /lib64\nsubstituters ='
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@driftless.invalid GIT_COMMITTER_NAME=bench GIT_COMMITTER_EMAIL=bench@driftless.invalid
+# The API asks for a token on reads too: every Driftless process a bench starts takes this one
+# from the environment (driftless.api.token), and api() sends it.
+export DRIFTLESS_API_TOKEN=${DRIFTLESS_API_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+api() { curl -fs -H "Authorization: Bearer $DRIFTLESS_API_TOKEN" "$@"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 # new_repo DIR: a Git repository made from the example fleet
 new_repo() { cp -r examples/fleet "$1"; git -C "$1" init -q -b main; git -C "$1" add -A; git -C "$1" commit -q -m init; }

@@ -25,7 +25,7 @@ java -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data" -Ddriftless.g
   -Ddriftless.hosts.web1.target="local:$work/hosts/web1" -Ddriftless.hosts.web2.target="local:$work/hosts/web2" \
   -Ddriftless.hosts.db1.target="local:$work/hosts/db1" -jar target/quarkus-app/quarkus-run.jar > "$work/driftless.log" 2>&1 &
 app=$!
-in_sync() { curl -fs "localhost:$port/api/v1/hosts/web1" | grep -q '"state":"InSync"'; }
+in_sync() { api "localhost:$port/api/v1/hosts/web1" | grep -q '"state":"InSync"'; }
 until in_sync; do sleep 0.2; done
 
 # The change made by hand: a web1 generation that is not in Git, built once.
@@ -38,12 +38,12 @@ nix copy --no-check-sigs --to "local?root=$host" "$other"
 : > "$work/detect"; : > "$work/repair"; : > "$work/total"
 for i in $(seq 1 "$n"); do
   sleep "$((RANDOM % 5)).$((RANDOM % 10))"   # land anywhere in the 5 s resync period
-  before=$(curl -fs "localhost:$port/api/v1/incidents?host=web1&limit=1" | grep -o '"id":[0-9]*' | head -1 || true)
+  before=$(api "localhost:$port/api/v1/incidents?host=web1&limit=1" | grep -o '"id":[0-9]*' | head -1 || true)
   nix-env --store "local?root=$host" -p "$host/nix/var/nix/profiles/system" --set "$other"
   DRIFTLESS_HOST_ROOT="$host" "$host$other/bin/switch-to-configuration" switch >/dev/null
   injected=$(now_ms)
   while :; do
-    latest=$(curl -fs "localhost:$port/api/v1/incidents?host=web1&limit=1" || true)
+    latest=$(api "localhost:$port/api/v1/incidents?host=web1&limit=1" || true)
     id=$(printf '%s' "$latest" | grep -o '"id":[0-9]*' | head -1 || true)
     [ "$id" != "$before" ] && printf '%s' "$latest" | grep -q '"closedAt":"' && break
     sleep 0.05

@@ -55,7 +55,7 @@ run_driftless() { # count -> starts Driftless managing h1..h<count>
 }
 stop_driftless() { kill "$app" 2>/dev/null; wait "$app" 2>/dev/null || true; app=; }
 in_sync_count() {
-  local body; body=$(curl -fs "localhost:$port/api/v1/hosts") || { echo 0; return; }
+  local body; body=$(api "localhost:$port/api/v1/hosts") || { echo 0; return; }
   printf '%s' "$body" | grep -o "\"state\":\"InSync\",\"inSync\":true,\"desired\":{\"commit\":\"$1\"" | wc -l
 }
 wait_all_in_sync() { # count sha
@@ -89,7 +89,7 @@ wait_all_in_sync "$ROLL" "$(git -C "$work/fleet" rev-parse HEAD)"
 for i in $(seq 1 "$ROLL"); do printf '{ motd = "h%s v2"; }\n' "$i" > "$work/fleet/hosts/h$i.nix"; done
 git -C "$work/fleet" commit -q -am v2; t0=$(now_ms); sha=$(git -C "$work/fleet" rev-parse HEAD)
 wait_all_in_sync "$ROLL" "$sha"; t1=$(now_ms)
-observed=$(curl -fs "localhost:$port/api/v1/commits?limit=1" | sed -E 's/.*"observedAt":"([^"]+)".*/\1/')
+observed=$(api "localhost:$port/api/v1/commits?limit=1" | sed -E 's/.*"observedAt":"([^"]+)".*/\1/')
 tobs=$(date -d "$observed" +%s%3N)
 stop_driftless
 printf '  driftless (parallelism %s)  commit -> all InSync %6d ms   (observed after %d ms, then %d ms)\n' "$PAR" $((t1 - t0)) $((tobs - t0)) $((t1 - tobs))

@@ -30,7 +30,7 @@ for i in $(seq 1 "$n"); do
   sent=$(date +%s%N)
   curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' -H "X-Driftless-Signature: sha256=$sig" \
     --data-binary "$body" "localhost:$port/api/v1/webhooks/generic"
-  until observed=$(curl -fs "localhost:$port/api/v1/commits?limit=1" | grep -o "\"sha\":\"$sha\"[^}]*\"observedAt\":\"[^\"]*\"" \
+  until observed=$(api "localhost:$port/api/v1/commits?limit=1" | grep -o "\"sha\":\"$sha\"[^}]*\"observedAt\":\"[^\"]*\"" \
       | sed -E 's/.*"observedAt":"([^"]+)".*/\1/') && [ -n "$observed" ]; do sleep 0.005; done
   echo $(( ($(date -d "$observed" +%s%N) - sent) / 1000 )) >> "$work/ms"   # microseconds
 done

@@ -45,7 +45,8 @@ cat >&2 <<EOT
 
 Kafka on 127.0.0.1:$kport, workers on :$((port + 1)) and :$((port + 2)), $((controllers - 1)) more controller(s)
 from :$((port + 12)) (logs in $work/logs), and a controller on http://localhost:$port in the foreground:
-  curl -s localhost:$port/api/v1/hosts      # "owned": true for the hosts this controller reconciles
+  export DRIFTLESS_TOKEN=\$(cat $work/controller1/api-token)   # this controller's API token; reads need it too
+  curl -s -H "Authorization: Bearer \$DRIFTLESS_TOKEN" localhost:$port/api/v1/hosts   # "owned": true for the hosts it reconciles
   cd $work/fleet && \$EDITOR hosts/web1.nix && git commit -am "web1: change"
   grep built $work/logs/worker*.log          # which worker built what
 

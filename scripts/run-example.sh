@@ -17,9 +17,11 @@ built
 cat >&2 <<EOT
 
 Driftless is starting on http://localhost:$port with the example fleet in $work/fleet.
-  curl -s localhost:$port/api/v1/hosts           # the three hosts, InSync in a few seconds
+  export DRIFTLESS_TOKEN=\$(cat $work/data/api-token)   # the API token, written on first start; reads need it too
+  curl -s -H "Authorization: Bearer \$DRIFTLESS_TOKEN" localhost:$port/api/v1/hosts   # the three hosts, InSync in a few seconds
+  scripts/driftless status                        # the same as a table; it takes \$DRIFTLESS_TOKEN
   cd $work/fleet && \$EDITOR hosts/web1.nix && git commit -am "web1: change"   # watch web1 converge
-  curl -s localhost:$port/q/metrics | grep driftless_host_in_sync
+  curl -s localhost:$port/q/metrics | grep driftless_host_in_sync   # metrics and health need no token
 Stop with Ctrl-C; start again with the same command: nothing is redeployed.
 
 EOT

@@ -35,9 +35,10 @@ public final class Cli {
               status            every host: state, generation, commit, drift (exit 3 if one is not InSync)
               hosts             the hosts and where they live
               history HOST      what happened to a host, newest first
-              sync HOST         reconcile a host now (needs the API token)
-              rollback HOST     roll a host back to its previous generation (needs the API token)
+              sync HOST         reconcile a host now
+              rollback HOST     roll a host back to its previous generation
               events            follow the event stream (Ctrl-C to stop)
+            Every command needs the API token (<data-dir>/api-token unless driftless.api.token is set).
             URL defaults to $DRIFTLESS_URL or http://localhost:8080; the token to $DRIFTLESS_TOKEN.
             """;
 
@@ -155,22 +156,23 @@ public final class Cli {
     }
 
     private int act(String action, String host) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + "/api/v1/hosts/" + host + "/" + action))
-                .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30));
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        JsonNode body = check(response, action + " " + host);
+        HttpRequest request = authorized(HttpRequest.newBuilder(URI.create(url + "/api/v1/hosts/" + host + "/" + action))
+                .POST(HttpRequest.BodyPublishers.noBody()).timeout(Duration.ofSeconds(30))).build();
+        JsonNode body = check(send(request), action + " " + host);
         out.println(asJson ? body.toString() : action + " " + host + ": " + body.path("message").asText(body.toString()));
         return OK;
     }
 
     private int events() throws IOException, InterruptedException {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(url + "/api/v1/events")).header("Accept", "text/event-stream").GET().build();
+        HttpRequest request = authorized(HttpRequest.newBuilder(URI.create(url + "/api/v1/events")).header("Accept", "text/event-stream").GET())
+                .build();
         HttpResponse<java.io.InputStream> response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         if (response.statusCode() != 200) {
-            throw new ApiError("GET /api/v1/events answered " + response.statusCode());
+            String body;
+            try (java.io.InputStream in = response.body()) {
+                body = new String(in.readNBytes(4096), StandardCharsets.UTF_8);
+            }
+            check(new Answer(response.statusCode(), body), "GET /api/v1/events");
         }
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
             for (String line = lines.readLine(); line != null; line = lines.readLine()) {
@@ -192,24 +194,35 @@ public final class Cli {
     }
 
     private JsonNode get(String path) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url + path)).GET().timeout(Duration.ofSeconds(30));
+        return check(send(authorized(HttpRequest.newBuilder(URI.create(url + path)).GET().timeout(Duration.ofSeconds(30))).build()), "GET " + path);
+    }
+
+    private HttpRequest.Builder authorized(HttpRequest.Builder request) {
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
-        return check(http.send(request.build(), HttpResponse.BodyHandlers.ofString()), "GET " + path);
+        return request;
     }
 
-    private JsonNode check(HttpResponse<String> response, String what) throws IOException {
+    private Answer send(HttpRequest request) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+        return new Answer(response.statusCode(), response.body());
+    }
+
+    /** What the API answered: its status and body. */
+    private record Answer(int status, String body) {}
+
+    private JsonNode check(Answer response, String what) throws IOException {
         JsonNode body;
         try {
             body = response.body().isBlank() ? json.createObjectNode() : json.readTree(response.body());
         } catch (IOException notJson) {
             body = json.createObjectNode().put("message", response.body().strip());
         }
-        if (response.statusCode() >= 300) {
+        if (response.status() >= 300) {
             String why = body.path("error").asText(body.path("message").asText(response.body()));
-            throw new ApiError(what + " answered " + response.statusCode() + ": " + why
-                    + (response.statusCode() == 401 ? " (give --token, --token-file or $DRIFTLESS_TOKEN)" : ""));
+            throw new ApiError(what + " answered " + response.status() + ": " + why
+                    + (response.status() == 401 ? " (give --token, --token-file or $DRIFTLESS_TOKEN)" : ""));
         }
         return body;
     }

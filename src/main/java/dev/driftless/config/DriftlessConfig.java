@@ -239,14 +239,47 @@ public interface DriftlessConfig {
 
     interface Api {
         /**
-         * Bearer token for mutating calls. When absent, one is generated into
-         * {@code <data-dir>/api-token} on first start.
+         * Bearer token for the API, at least 32 characters. When absent, one is generated into
+         * {@code <data-dir>/api-token} on first start; that file must stay readable by its owner only.
          */
         Optional<String> token();
 
-        /** Ask the token for reads under {@code /api/v1} too; health and metrics stay open for probes and scrapers. */
-        @WithDefault("false")
+        /**
+         * Ask the token for reads under {@code /api/v1} too, the event stream included; on by default,
+         * since hosts, commits and incidents tell an attacker much about a fleet. Health and metrics
+         * stay open for probes and scrapers.
+         */
+        @WithDefault("true")
         boolean protectReads();
+
+        /**
+         * Event streams ({@code GET /api/v1/events}) open at once; one more is answered 503. Each
+         * holds a buffer of events in memory, so this bounds what readers can make the controller keep.
+         */
+        @WithDefault("32")
+        int maxEventSubscribers();
+
+        Oidc oidc();
+    }
+
+    /**
+     * What an access token from the OIDC issuer must carry; the static token needs none of it.
+     * The issuer and the audience are Quarkus's: {@code quarkus.oidc.auth-server-url},
+     * {@code quarkus.oidc.token.audience}.
+     */
+    interface Oidc {
+        /**
+         * Where a token lists its roles or groups: a claim name, or a path of names separated by
+         * {@code /} into nested claims, such as Keycloak's {@code realm_access/roles}.
+         */
+        @WithDefault("groups")
+        String rolesClaim();
+
+        /** A token needs one of these for sync and rollback (and may read). None set: OIDC tokens open nothing. */
+        Optional<List<String>> writeRoles();
+
+        /** Roles that may only read, when reads are protected; the write roles may read as well. */
+        Optional<List<String>> readRoles();
     }
 
     interface Nix {

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -124,7 +125,7 @@ public final class CloudEventCodec {
             Map<String, Object> fields = JSON.convertValue(data, Map.class);
             JsonNode commit = envelope.get("driftlesscommit");
             return expected.cast(new HostEvent("1.0", require(envelope, "id"), require(envelope, "source"), type,
-                    require(envelope, "subject"), Instant.parse(require(envelope, "time")), commit == null ? null : commit.asText(), fields));
+                    require(envelope, "subject"), instant(envelope, "time"), commit == null ? null : commit.asText(), fields));
         }
         Kind kind = KINDS.stream().filter(k -> k.type().equals(type)).findFirst()
                 .orElseThrow(() -> new MalformedEvent("unknown event type " + type));
@@ -173,6 +174,15 @@ public final class CloudEventCodec {
             throw new MalformedEvent("CloudEvent attribute " + attribute + " is missing");
         }
         return value.asText();
+    }
+
+    private static Instant instant(JsonNode envelope, String attribute) {
+        String value = require(envelope, attribute);
+        try {
+            return Instant.parse(value);
+        } catch (DateTimeParseException e) {
+            throw new MalformedEvent("CloudEvent attribute " + attribute + " is not an RFC 3339 time: " + preview(value.getBytes(StandardCharsets.UTF_8)));
+        }
     }
 
     private static Kind kindOf(Class<?> type) {

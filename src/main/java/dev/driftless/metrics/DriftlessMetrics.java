@@ -5,7 +5,9 @@ import static dev.driftless.metrics.MetricNames.*;
 import dev.driftless.host.HostState;
 import dev.driftless.host.HostStatus;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
@@ -32,8 +34,8 @@ public class DriftlessMetrics {
 
     DriftlessMetrics(MeterRegistry registry) {
         this.registry = registry;
-        Gauge.builder(GIT_LAST_COMMIT, lastCommitEpoch::get).baseUnit("seconds")
-                .description("Commit time of the newest head fetched").register(registry);
+        register(Gauge.builder(GIT_LAST_COMMIT, lastCommitEpoch::get).baseUnit("seconds")
+                .description("Commit time of the newest head fetched"), GIT_LAST_COMMIT);
         // Every series exists from the start at zero, so rates, alerts and dashboards see 0, not nothing.
         for (String result : List.of("success", "failure")) {
             registry.counter(EVALUATIONS, "result", result);
@@ -58,6 +60,7 @@ public class DriftlessMetrics {
         registry.counter(GIT_COMMITS_REFUSED, "reason", "force-push");
         registry.counter(GIT_COMMITS_REFUSED, "reason", "unverified");
         STAGES.forEach(stage -> registry.counter(PROCESSING_FAILURES, "stage", stage));
+        registry.counter(EVENT_SUBSCRIBERS_DROPPED);
         recoveryTimer();
         leadTimeTimer();
     }
@@ -82,9 +85,9 @@ public class DriftlessMetrics {
 
     /** How many hosts this controller reconciles, and whether it leads rollouts. */
     public void bindController(Supplier<Number> hosts, Supplier<Boolean> leader) {
-        Gauge.builder(CONTROLLER_HOSTS, hosts).description("Hosts this controller reconciles").register(registry);
-        Gauge.builder(CONTROLLER_LEADER, () -> leader.get() ? 1 : 0)
-                .description("1 on the controller that follows Git and coordinates rollouts").register(registry);
+        register(Gauge.builder(CONTROLLER_HOSTS, hosts).description("Hosts this controller reconciles"), CONTROLLER_HOSTS);
+        register(Gauge.builder(CONTROLLER_LEADER, () -> leader.get() ? 1 : 0)
+                .description("1 on the controller that follows Git and coordinates rollouts"), CONTROLLER_LEADER);
     }
 
     /**
@@ -100,8 +103,8 @@ public class DriftlessMetrics {
         DEPLOYMENT_RESULTS.forEach(result -> registry.counter(DEPLOYMENTS, "host", host, "result", result));
         INCIDENT_CAUSES.forEach(cause -> registry.counter(INCIDENTS, "host", host, "cause", cause));
         for (HostState state : HostState.values()) {
-            Gauge.builder(HOST_STATE, () -> status.get().state() == state ? 1 : 0)
-                    .tags("host", host, "state", state.label()).register(registry);
+            register(Gauge.builder(HOST_STATE, () -> status.get().state() == state ? 1 : 0)
+                    .tags("host", host, "state", state.label()), HOST_STATE, "host", host, "state", state.label());
         }
     }
 
@@ -149,6 +152,16 @@ public class DriftlessMetrics {
         registry.counter(PROCESSING_FAILURES, "stage", stage).increment();
     }
 
+    /** How many event streams are open, read whenever Prometheus scrapes. */
+    public void bindEventSubscribers(Supplier<Number> open) {
+        register(Gauge.builder(EVENT_SUBSCRIBERS, open).description("Open event streams (GET /api/v1/events)"), EVENT_SUBSCRIBERS);
+    }
+
+    /** An event stream reader fell a whole buffer behind and was dropped. */
+    public void eventSubscriberDropped() {
+        registry.counter(EVENT_SUBSCRIBERS_DROPPED).increment();
+    }
+
     public void deadLetter(String topic) {
         registry.counter(DEAD_LETTERS, "topic", topic).increment();
     }
@@ -175,6 +188,16 @@ public class DriftlessMetrics {
     private void gauge(String name, String host, Supplier<HostStatus> status,
             Function<HostStatus, Number> value, String unit) {
         // The supplier form holds a strong reference; the object form would let the gauge go NaN after a GC.
-        Gauge.builder(name, () -> value.apply(status.get())).tags("host", host).baseUnit(unit).register(registry);
+        register(Gauge.builder(name, () -> value.apply(status.get())).tags("host", host).baseUnit(unit), name, "host", host);
+    }
+
+    /**
+     * Registers a gauge in place of one of the same name and tags. The JVM-wide registry can
+     * outlive the application (tests restart it within one JVM); a gauge left there by a stopped
+     * application would keep reading its state, and a new registration of the same id is ignored.
+     */
+    private void register(Gauge.Builder<?> gauge, String name, String... tags) {
+        registry.remove(new Meter.Id(name, Tags.of(tags), null, null, Meter.Type.GAUGE));
+        gauge.register(registry);
     }
 }

@@ -40,5 +40,10 @@ public final class MetricNames {
      */
     public static final String PROCESSING_FAILURES = "driftless.processing.failures";
 
+    /** Open event streams ({@code GET /api/v1/events}). */
+    public static final String EVENT_SUBSCRIBERS = "driftless.event.subscribers";
+    /** Event stream subscribers dropped because they fell a whole buffer behind. */
+    public static final String EVENT_SUBSCRIBERS_DROPPED = "driftless.event.subscribers.dropped";
+
     private MetricNames() {}
 }

@@ -39,7 +39,7 @@ class CliTest {
     void converged() {
         url = RestAssured.baseURI + ":" + RestAssured.port;
         tokenFile = FleetResource.fixture().dataDir().resolve("api-token").toString();
-        await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/hosts").then().body("findAll { it.state != 'InSync' }.size()",
+        await().atMost(WAIT).untilAsserted(() -> FleetResource.fixture().api().get("/api/v1/hosts").then().body("findAll { it.state != 'InSync' }.size()",
                 org.hamcrest.Matchers.equalTo(0)));
     }
 
@@ -73,21 +73,23 @@ class CliTest {
         // A second generation on web1 and web2, so that there is one to roll back to.
         String sha = FleetResource.fixture().commit(java.util.Map.of("hosts/web1.nix", "{ motd = \"web1: second\"; }\n",
                 "hosts/web2.nix", "{ motd = \"web2: second\"; }\n"), "web1, web2: second");
-        await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/hosts").then()
+        await().atMost(WAIT).untilAsserted(() -> FleetResource.fixture().api().get("/api/v1/hosts").then()
                 .body("findAll { it.state == 'InSync' && it.desired.commit == '" + sha + "' }.size()", org.hamcrest.Matchers.equalTo(3)));
-        Run rollback = cli("--token-file", tokenFile, "rollback", "web1");
+        Run rollback = cli("rollback", "web1");
         assertEquals(Cli.OK, rollback.exit(), rollback.err());
         await().atMost(WAIT).until(() -> cli("status").exit() == Cli.NOT_IN_SYNC);
-        assertEquals(Cli.OK, cli("--token-file", tokenFile, "sync", "web1").exit());
+        assertEquals(Cli.OK, cli("sync", "web1").exit());
         await().atMost(WAIT).until(() -> cli("status").exit() == Cli.OK);
     }
 
     @Test
     @Order(4)
     void refusalsAndMistakesHaveTheirOwnExitCodes() {
-        Run noToken = cli("sync", "web1");
-        assertEquals(Cli.FAILED, noToken.exit());
-        assertTrue(noToken.err().contains("401") && noToken.err().contains("--token"), noToken.err());
+        for (String[] call : List.of(new String[] {"sync", "web1"}, new String[] {"status"}, new String[] {"history", "web1"})) {
+            Run noToken = new CliRunner(withUrl(call)).run();
+            assertEquals(Cli.FAILED, noToken.exit(), String.join(" ", call));
+            assertTrue(noToken.err().contains("401") && noToken.err().contains("--token"), noToken.err());
+        }
         Run unknown = cli("history", "nope");
         assertEquals(Cli.FAILED, unknown.exit());
         assertTrue(unknown.err().contains("404"), unknown.err());
@@ -104,25 +106,36 @@ class CliTest {
     void eventsFollowsTheStreamAsCloudEvents() throws Exception {
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         PrintStream out = new PrintStream(buffer, true, StandardCharsets.UTF_8);
-        Thread follower = new Thread(() -> new Cli(out, out).run(new String[] {"--url", url, "--json", "events"}));
+        Thread follower = new Thread(() -> new Cli(out, out).run(new String[] {"--url", url, "--token-file", tokenFile, "--json", "events"}));
         follower.setDaemon(true); // it follows until the test JVM ends
         follower.start();
-        Thread.sleep(500); // subscribed before the change below
-        cli("--token-file", tokenFile, "rollback", "web2");
+        // Subscribed before the change below: the controller counts the open stream.
+        await().atMost(WAIT).until(() -> dev.driftless.testing.Exposition.total(given().get("/q/metrics").then().extract().asString(),
+                "driftless_event_subscribers ") >= 1);
+        cli("rollback", "web2");
         await().atMost(WAIT).until(() -> buffer.toString(StandardCharsets.UTF_8).contains("dev.driftless."));
         String first = buffer.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{")).findFirst().orElseThrow();
         JsonNode event = new ObjectMapper().readTree(first);
         assertEquals("1.0", event.path("specversion").asText());
         assertEquals("web2", event.path("subject").asText());
-        cli("--token-file", tokenFile, "sync", "web2");
+        cli("sync", "web2");
     }
 
+    /** A run with the token file Driftless generated, as every call, reads too, needs it. */
     private Run cli(String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "--token-file";
+        all[1] = tokenFile;
+        System.arraycopy(args, 0, all, 2, args.length);
+        return new CliRunner(withUrl(all)).run();
+    }
+
+    private String[] withUrl(String... args) {
         String[] all = new String[args.length + 2];
         all[0] = "--url";
         all[1] = url;
         System.arraycopy(args, 0, all, 2, args.length);
-        return new CliRunner(all).run();
+        return all;
     }
 
     /** Runs the command in process and keeps what it printed. */

@@ -43,6 +43,8 @@ class HelmChartTest {
         assertEquals("/q/health/ready", container.path("readinessProbe").path("httpGet").path("path").asText());
         assertTrue(container.path("securityContext").path("readOnlyRootFilesystem").asBoolean());
         assertTrue(controller.path("spec").path("template").path("spec").path("securityContext").path("runAsNonRoot").asBoolean());
+        assertEquals("OnRootMismatch", controller.path("spec").path("template").path("spec").path("securityContext").path("fsGroupChangePolicy").asText(),
+                "the data volume's files keep their modes, so that the API token file stays readable by its owner only");
         assertFalse(container.path("resources").path("requests").isMissingNode());
         assertTrue(env(container, "QUARKUS_PROFILE") == null, "standalone: no kafka profile");
     }
@@ -127,7 +129,7 @@ class HelmChartTest {
     @Test
     void valuesThatMakeNoSenseAreRejectedByTheSchema() {
         for (Map.Entry<String, Object> bad : Map.<String, Object>of("reconcile.policy", "yolo", "hosts.web1.target", "ftp://web1",
-                "worker.replicas", -1, "git.pollInterval", "soon").entrySet()) {
+                "worker.replicas", -1, "git.pollInterval", "soon", "secrets.apiToken", "shorter-than-32-characters").entrySet()) {
             Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
                     () -> new Helm(CHART).template().withName("fleet").set(bad.getKey(), bad.getValue()).call(), bad.getKey());
             assertTrue(e.getMessage().contains("values don't meet the specifications of the schema"), e.getMessage());

@@ -36,7 +36,7 @@ import org.junit.jupiter.api.Test;
 class FailedDeploymentIT {
 
     private static final List<String> HOSTS = List.of("web1", "fresh1", "gone1", "held1");
-    private static final String TOKEN = "failed-deployments-token";
+    private static final String TOKEN = "failed-deployments-token-" + java.util.UUID.randomUUID();
     private static final Duration CONVERGE = Duration.ofSeconds(90);
     private static final String HEALTHY = "! grep -q unhealthy \"$DRIFTLESS_HOST_ROOT/run/current-system/etc/motd\"";
 
@@ -110,7 +110,7 @@ class FailedDeploymentIT {
                 // A good commit converges fresh1 and closes its incident.
                 String good = fleet.commit("hosts/fresh1.nix", "{ motd = \"fresh1 ready\"; }\n", "fresh1: ready");
                 awaitState(app, "fresh1", "InSync", good);
-                await().atMost(CONVERGE).untilAsserted(() -> given().baseUri(app.url()).get("/api/v1/incidents?host=fresh1").then()
+                await().atMost(CONVERGE).untilAsserted(() -> app.api().get("/api/v1/incidents?host=fresh1").then()
                         .body("[0].cause", equalTo("failed-deploy")).body("[0].closedAt", notNullValue()));
             }
 
@@ -128,7 +128,7 @@ class FailedDeploymentIT {
                 String metrics = metrics(again);
                 assertEquals(0.0, Exposition.total(metrics, "driftless_deployments_total{"), "no deployment after the restart:\n" + again.log());
                 assertEquals(0.0, Exposition.total(metrics, "driftless_incidents_total{cause=\"out-of-band\""), "no out-of-band incident");
-                given().baseUri(again.url()).get("/api/v1/incidents?host=held1").then().body("findAll { it.cause == 'out-of-band' }.size()", equalTo(0));
+                again.api().get("/api/v1/incidents?host=held1").then().body("findAll { it.cause == 'out-of-band' }.size()", equalTo(0));
                 openIncident(again, "web1", "failed-deploy");
             }
         }
@@ -145,7 +145,7 @@ class FailedDeploymentIT {
     }
 
     private static void openIncident(DriftlessProcess app, String host, String cause) {
-        given().baseUri(app.url()).get("/api/v1/incidents?host=" + host).then()
+        app.api().get("/api/v1/incidents?host=" + host).then()
                 .body("[0].cause", equalTo(cause)).body("[0].closedAt", nullValue());
     }
 
@@ -163,11 +163,11 @@ class FailedDeploymentIT {
     }
 
     private static io.restassured.response.Response host(DriftlessProcess app, String host) {
-        return given().baseUri(app.url()).get("/api/v1/hosts/" + host);
+        return app.api().get("/api/v1/hosts/" + host);
     }
 
     private static JsonPath hosts(DriftlessProcess app) {
-        return given().baseUri(app.url()).get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
+        return app.api().get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
     }
 
     private static String metrics(DriftlessProcess app) {

@@ -24,7 +24,7 @@ class JsonLoggingIT {
             Map<String, String> config = new LinkedHashMap<>(fleet.config());
             config.put("quarkus.log.console.json.enabled", "true");
             try (DriftlessProcess app = DriftlessProcess.start(config, "json-logging")) {
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().baseUri(app.url()).get("/api/v1/hosts").then()
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> app.api().get("/api/v1/hosts").then()
                         .body("findAll { it.state == 'InSync' }.size()", org.hamcrest.Matchers.equalTo(3)));
                 ObjectMapper json = new ObjectMapper();
                 List<String> lines = app.log().lines().filter(l -> !l.isBlank()).toList();

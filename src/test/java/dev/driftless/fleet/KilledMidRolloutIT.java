@@ -26,18 +26,18 @@ class KilledMidRolloutIT {
                 fleet.commit("hosts/web2.nix", "{ motd = \"web2: next\"; }\n", "web2: next");
                 sha = fleet.commit("hosts/web1.nix", "{ motd = \"web1: slow switch\"; extraActivation = \"sleep 5\"; }\n", "web1: slow switch");
                 await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
-                        given().baseUri(first.url()).get("/api/v1/hosts/web1").then().body("state", org.hamcrest.Matchers.equalTo("Deploying")));
+                        first.api().get("/api/v1/hosts/web1").then().body("state", org.hamcrest.Matchers.equalTo("Deploying")));
                 first.kill();
             }
 
             try (DriftlessProcess second = DriftlessProcess.start(fleet.config(), "killed-second")) {
                 awaitInSync(second, sha);
-                JsonPath web1 = given().baseUri(second.url()).get("/api/v1/hosts/web1").then().extract().jsonPath();
+                JsonPath web1 = second.api().get("/api/v1/hosts/web1").then().extract().jsonPath();
                 assertEquals(web1.getString("desired.path"), fleet.currentSystem("web1"), "web1 runs the committed generation");
-                List<String> deployed = given().baseUri(second.url()).get("/api/v1/hosts/web1/history").then().extract().jsonPath()
+                List<String> deployed = second.api().get("/api/v1/hosts/web1/history").then().extract().jsonPath()
                         .getList("findAll { it.kind == 'deployed' && it.commit == '" + sha + "' }.commit");
                 assertTrue(deployed.size() <= 1, "web1 was deployed at most once for the commit: " + deployed);
-                given().baseUri(second.url()).get("/api/v1/commits").then()
+                second.api().get("/api/v1/commits").then()
                         .body("find { it.sha == '" + sha + "' }.status", org.hamcrest.Matchers.equalTo("ready"));
             }
         }
@@ -45,7 +45,7 @@ class KilledMidRolloutIT {
 
     private static void awaitInSync(DriftlessProcess app, String sha) {
         await().atMost(WAIT).untilAsserted(() -> {
-            JsonPath hosts = given().baseUri(app.url()).get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
+            JsonPath hosts = app.api().get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
             for (String host : FleetFixture.HOSTS) {
                 assertEquals("InSync", hosts.getString("find { it.name == '" + host + "' }.state"), host + ":\n" + app.log());
                 assertEquals(sha, hosts.getString("find { it.name == '" + host + "' }.desired.commit"), host);

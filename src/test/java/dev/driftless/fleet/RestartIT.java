@@ -43,7 +43,7 @@ class RestartIT {
                 String metrics = given().baseUri(second.url()).get("/q/metrics").then().extract().asString();
                 assertEquals(0.0, Exposition.total(metrics, "driftless_deployments_total{"), "no deployment after restart:\n" + second.log());
                 assertEquals(0.0, Exposition.total(metrics, "driftless_evaluations_total{"), "no evaluation after restart:\n" + second.log());
-                given().baseUri(second.url()).get("/api/v1/hosts/web1").then()
+                second.api().get("/api/v1/hosts/web1").then()
                         .body("lastDeployment.result", org.hamcrest.Matchers.equalTo("succeeded"));
             }
         }
@@ -57,16 +57,16 @@ class RestartIT {
                 awaitAllInSync(first, fleet.head());
                 // The host disappears at once (a rename is atomic), so it is unreachable.
                 dev.driftless.testing.Shell.sh(fleet.hostRoot("db1").getParent(), "mv db1 db1.gone");
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().baseUri(first.url()).get("/api/v1/incidents?host=db1")
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> first.api().get("/api/v1/incidents?host=db1")
                         .then().body("[0].cause", org.hamcrest.Matchers.equalTo("unreachable"))
                         .body("[0].closedAt", org.hamcrest.Matchers.nullValue()));
-                incident = given().baseUri(first.url()).get("/api/v1/incidents?host=db1").then().extract().jsonPath().getLong("[0].id");
+                incident = first.api().get("/api/v1/incidents?host=db1").then().extract().jsonPath().getLong("[0].id");
             }
             java.nio.file.Files.createDirectories(fleet.hostRoot("db1"));
 
             try (DriftlessProcess second = DriftlessProcess.start(fleet.config(), "incident-second")) {
                 awaitAllInSync(second, fleet.head());
-                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> given().baseUri(second.url()).get("/api/v1/incidents?host=db1")
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> second.api().get("/api/v1/incidents?host=db1")
                         .then().body("[0].id", org.hamcrest.Matchers.equalTo((int) incident))
                         .body("[0].closedAt", org.hamcrest.Matchers.notNullValue()));
                 String metrics = given().baseUri(second.url()).get("/q/metrics").then().extract().asString();
@@ -87,6 +87,6 @@ class RestartIT {
 
 
     private static JsonPath hosts(DriftlessProcess app) {
-        return given().baseUri(app.url()).get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
+        return app.api().get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
     }
 }

@@ -74,7 +74,7 @@ class StandaloneConvergenceTest {
             assertEquals(before.get(other), fleet.generation(other), other + " keeps its generation");
             assertEquals(pathsBefore.get(other), fleet.currentSystem(other), other + " keeps its system");
         }
-        given().get("/api/v1/commits").then().statusCode(200)
+        fleet.api().get("/api/v1/commits").then().statusCode(200)
                 .body("[0].sha", org.hamcrest.Matchers.equalTo(sha))
                 .body("[0].status", org.hamcrest.Matchers.equalTo("ready"))
                 .body("[0].changedHosts", org.hamcrest.Matchers.contains("web1"));
@@ -88,7 +88,7 @@ class StandaloneConvergenceTest {
         String broken = fleet.commit("hosts/web2.nix", "{ motd = \"web2\"; services = [ \"nginx\" ; }\n", "web2: typo");
 
         awaitCommit(broken, "failed");
-        given().get("/api/v1/commits").then().body("find { it.sha == '" + broken + "' }.error", containsString("syntax error"));
+        fleet.api().get("/api/v1/commits").then().body("find { it.sha == '" + broken + "' }.error", containsString("syntax error"));
         waitForResyncs();
         assertEquals(before, generations());
         assertEquals(pathsBefore, currentSystems());
@@ -111,7 +111,7 @@ class StandaloneConvergenceTest {
                 "db1: tune; web1: broken build");
 
         awaitCommit(broken, "failed");
-        given().get("/api/v1/commits").then().body("find { it.sha == '" + broken + "' }.error", containsString("certificate bundle missing"));
+        fleet.api().get("/api/v1/commits").then().body("find { it.sha == '" + broken + "' }.error", containsString("certificate bundle missing"));
         waitForResyncs();
         assertEquals(before, generations(), "db1 changed in the same commit and must not deploy either");
         assertEquals(pathsBefore, currentSystems());
@@ -128,18 +128,18 @@ class StandaloneConvergenceTest {
     void outOfBandChangeOpensAnIncidentThatClosesWhenTheHostIsHealed() throws Exception {
         String committed = fleet.currentSystem("web2");
         int generation = fleet.generation("web2");
-        try (EventStream events = EventStream.open(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port + "/api/v1/events")) {
+        try (EventStream events = EventStream.open(io.restassured.RestAssured.baseURI + ":" + io.restassured.RestAssured.port + "/api/v1/events", fleet.apiToken())) {
             String byHand = fleet.switchOutOfBand("web2", "web2: hotfix typed on the box");
             assertEquals(byHand, fleet.currentSystem("web2"));
 
             await().atMost(CONVERGE).until(() -> committed.equals(fleet.currentSystem("web2")));
             awaitAllInSyncOn(fleet.head());
             assertEquals(generation + 2, fleet.generation("web2"), "one generation by hand, one to put the committed one back");
-            given().get("/api/v1/hosts/web2/history").then().statusCode(200)
+            fleet.api().get("/api/v1/hosts/web2/history").then().statusCode(200)
                     .body("find { it.kind == 'drift-detected' && it.cause == 'out-of-band' }.path", org.hamcrest.Matchers.equalTo(byHand))
                     .body("[0].kind", org.hamcrest.Matchers.equalTo("deployed"));
 
-            await().atMost(CONVERGE).untilAsserted(() -> given().get("/api/v1/incidents?host=web2").then().statusCode(200)
+            await().atMost(CONVERGE).untilAsserted(() -> fleet.api().get("/api/v1/incidents?host=web2").then().statusCode(200)
                     .body("[0].cause", org.hamcrest.Matchers.equalTo("out-of-band"))
                     .body("[0].closedAt", org.hamcrest.Matchers.notNullValue())
                     .body("[0].recoverySeconds", org.hamcrest.Matchers.greaterThan(0f)));
@@ -174,7 +174,7 @@ class StandaloneConvergenceTest {
         String bad = fleet.commit("hosts/web1.nix",
                 "{ motd = \"web1\"; extraActivation = \"echo 'nginx: invalid server block' >&2; exit 1\"; }\n", "web1: bad nginx config");
 
-        await().atMost(CONVERGE).untilAsserted(() -> given().get("/api/v1/hosts/web1").then()
+        await().atMost(CONVERGE).untilAsserted(() -> fleet.api().get("/api/v1/hosts/web1").then()
                 .body("state", org.hamcrest.Matchers.equalTo("Degraded"))
                 .body("driftCause", org.hamcrest.Matchers.equalTo("failed-deploy"))
                 .body("lastDeployment.result", org.hamcrest.Matchers.equalTo("rolled_back"))
@@ -212,9 +212,9 @@ class StandaloneConvergenceTest {
         awaitAllInSyncOn(fleet.head());
         Map<String, Integer> before = generations();
         String head = fleet.head();
-        JsonPath web1 = given().get("/api/v1/hosts/web1").then().extract().jsonPath();
-        String desiredPath = given().get("/api/v1/hosts/web1").then().extract().path("desired.path");
-        String firstCommit = given().get("/api/v1/commits").then().extract().jsonPath().getString("[-1].sha");
+        JsonPath web1 = fleet.api().get("/api/v1/hosts/web1").then().extract().jsonPath();
+        String desiredPath = fleet.api().get("/api/v1/hosts/web1").then().extract().path("desired.path");
+        String firstCommit = fleet.api().get("/api/v1/commits").then().extract().jsonPath().getString("[-1].sha");
 
         // At-least-once delivery: the same results arrive again, for the head and for an old commit.
         coordinator.onEvaluation(new dev.driftless.event.EvaluationResult.Evaluated(head, Map.of("web1", "/nix/store/x-web1.drv")));
@@ -224,9 +224,9 @@ class StandaloneConvergenceTest {
 
         waitForResyncs();
         assertEquals(before, generations(), "nothing was deployed again");
-        given().get("/api/v1/hosts/web1").then().body("desired.path", org.hamcrest.Matchers.equalTo(desiredPath))
+        fleet.api().get("/api/v1/hosts/web1").then().body("desired.path", org.hamcrest.Matchers.equalTo(desiredPath))
                 .body("desired.commit", org.hamcrest.Matchers.equalTo(web1.getString("desired.commit")));
-        given().get("/api/v1/commits").then()
+        fleet.api().get("/api/v1/commits").then()
                 .body("find { it.sha == '" + head + "' }.status", org.hamcrest.Matchers.equalTo("ready"))
                 .body("find { it.sha == '" + firstCommit + "' }.status", org.hamcrest.Matchers.equalTo("ready"));
     }
@@ -234,8 +234,8 @@ class StandaloneConvergenceTest {
     @Test
     @Order(9)
     void unknownHostIsA404ThatSaysHowHostsAreConfigured() {
-        given().get("/api/v1/hosts/nope").then().statusCode(404);
-        given().get("/api/v1/hosts/nope/history").then().statusCode(404);
+        fleet.api().get("/api/v1/hosts/nope").then().statusCode(404);
+        fleet.api().get("/api/v1/hosts/nope/history").then().statusCode(404);
     }
 
     @jakarta.inject.Inject
@@ -257,7 +257,7 @@ class StandaloneConvergenceTest {
 
         store.setStatus(sha, CommitRecord.Status.BUILDING, null, thousand);
 
-        given().get("/api/v1/commits").then().statusCode(200)
+        fleet.api().get("/api/v1/commits").then().statusCode(200)
                 .body("find { it.sha == '" + sha + "' }.status", org.hamcrest.Matchers.equalTo("building"))
                 .body("find { it.sha == '" + sha + "' }.changedHosts.size()", org.hamcrest.Matchers.equalTo(1000))
                 .body("find { it.sha == '" + sha + "' }.changedHosts", org.hamcrest.Matchers.hasItems(thousand.get(0), thousand.get(999)));
@@ -279,7 +279,7 @@ class StandaloneConvergenceTest {
         try {
             coordinator.onEvaluation(new dev.driftless.event.EvaluationResult.Evaluated(sha, Map.of("web1", "/nix/store/injected-web1.drv")));
 
-            given().get("/api/v1/commits").then()
+            fleet.api().get("/api/v1/commits").then()
                     .body("find { it.sha == '" + sha + "' }.status", org.hamcrest.Matchers.equalTo("failed"))
                     .body("find { it.sha == '" + sha + "' }.error", containsString("cannot process the evaluation result"));
             assertEquals(before + 1, counter("driftless_processing_failures_total{stage=\"evaluation\"}"), "counted");
@@ -293,7 +293,7 @@ class StandaloneConvergenceTest {
         }
         store.setStatus(sha, CommitRecord.Status.FAILED, "injected", List.of());
         given().get("/q/health/ready").then().statusCode(200);
-        given().get("/api/v1/hosts/web1").then().body("desired.path", org.hamcrest.Matchers.not(containsString("injected")));
+        fleet.api().get("/api/v1/hosts/web1").then().body("desired.path", org.hamcrest.Matchers.not(containsString("injected")));
     }
 
     /** A commit is untrusted: its builder runs in Nix's sandbox, where the keys and tokens under the data dir do not exist. */
@@ -306,7 +306,7 @@ class StandaloneConvergenceTest {
         String thief = fleet.commit("hosts/web1.nix", "{ motd = \"web1\"; extraBuildCommands = \"cat " + key + " > $out/stolen\"; }\n",
                 "web1: innocent change");
         awaitCommit(thief, "failed");
-        given().get("/api/v1/commits").then().body("find { it.sha == '" + thief + "' }.error", containsString("No such file or directory"));
+        fleet.api().get("/api/v1/commits").then().body("find { it.sha == '" + thief + "' }.error", containsString("No such file or directory"));
         assertEquals(pathsBefore, currentSystems(), "nothing deployed");
     }
 
@@ -334,7 +334,7 @@ class StandaloneConvergenceTest {
 
     private void awaitCommit(String sha, String status) {
         await().atMost(CONVERGE).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
-                given().get("/api/v1/commits").then().body("find { it.sha == '" + sha + "' }.status", org.hamcrest.Matchers.equalTo(status)));
+                fleet.api().get("/api/v1/commits").then().body("find { it.sha == '" + sha + "' }.status", org.hamcrest.Matchers.equalTo(status)));
     }
 
     /** Lets the loop run a few resyncs (interval 2s) so a wrong deployment would have happened. */
@@ -344,7 +344,7 @@ class StandaloneConvergenceTest {
     }
 
     private static JsonPath hosts() {
-        return given().get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
+        return FleetResource.fixture().api().get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
     }
 
     private static String metrics() {

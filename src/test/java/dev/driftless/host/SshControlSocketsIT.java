@@ -1,6 +1,5 @@
 package dev.driftless.host;
 
-import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -120,7 +119,7 @@ class SshControlSocketsIT {
 
     private static void awaitInSync(DriftlessProcess app, String commit) {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
-            JsonPath host = given().baseUri(app.url()).get("/api/v1/hosts/edge1").then().extract().jsonPath();
+            JsonPath host = app.api().get("/api/v1/hosts/edge1").then().extract().jsonPath();
             assertEquals(commit, host.getString("desired.commit"));
             assertEquals("InSync", host.getString("state"), host.getString("message"));
         });

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class SshDeployTimeoutIT {
 
-    private static final String TOKEN = "timeout-token";
+    private static final String TOKEN = "timeout-token-" + java.util.UUID.randomUUID();
 
     @Test
     void aSwitchThatOutlivesTheTimeoutIsNeverOverlappedAndEndsOnTheTruth() {
@@ -54,7 +54,7 @@ class SshDeployTimeoutIT {
                 while (System.nanoTime() < until) {
                     int running = Integer.parseInt(hosts.ssh("slow1", "pgrep -fc '^sleep 12$' || true").strip());
                     assertTrue(running <= 1, "at most one switch runs on the host, saw " + running);
-                    JsonPath host = given().baseUri(app.url()).get("/api/v1/hosts/slow1").then().extract().jsonPath();
+                    JsonPath host = app.api().get("/api/v1/hosts/slow1").then().extract().jsonPath();
                     states.add(host.getString("state") + ": " + host.getString("message"));
                     if ("InSync".equals(host.getString("state")) && slow.equals(host.getString("desired.commit"))) {
                         break;
@@ -68,7 +68,7 @@ class SshDeployTimeoutIT {
                 assertEquals(2, switches.size(), "one switch started and ended, none beside it or after it: " + switches);
                 assertTrue(switches.get(0).startsWith("start ") && switches.get(1).startsWith("end "), switches.toString());
                 assertEquals(2, hosts.generation("slow1"));
-                given().baseUri(app.url()).get("/api/v1/hosts/slow1").then()
+                app.api().get("/api/v1/hosts/slow1").then()
                         .body("lastDeployment.result", org.hamcrest.Matchers.equalTo("succeeded"))
                         .body("lastApplied.path", org.hamcrest.Matchers.equalTo(hosts.currentSystem("slow1")));
             }
@@ -77,7 +77,7 @@ class SshDeployTimeoutIT {
 
     private static void awaitState(DriftlessProcess app, String commit, String state) {
         await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
-            JsonPath host = given().baseUri(app.url()).get("/api/v1/hosts/slow1").then().extract().jsonPath();
+            JsonPath host = app.api().get("/api/v1/hosts/slow1").then().extract().jsonPath();
             assertEquals(commit, host.getString("desired.commit"));
             assertEquals(state, host.getString("state"), host.getString("message"));
         });

@@ -34,7 +34,7 @@ class SshFleetIT {
     private static final List<String> GOOD = List.of("web1", "web2", "db1");
     private static final Duration CONVERGE = Duration.ofSeconds(90);
     private static final int RESYNC_SECONDS = 3;
-    private static final String API_TOKEN = "test-token-for-ssh-fleet";
+    private static final String API_TOKEN = "test-token-for-ssh-fleet-" + java.util.UUID.randomUUID();
 
     private static FleetFixture repo;
     private static NamespaceFleet hosts;
@@ -89,7 +89,7 @@ class SshFleetIT {
     @Test
     @Order(2)
     void hostWhoseKeyDoesNotMatchKnownHostsIsNeverDeployedTo() {
-        await().atMost(CONVERGE).untilAsserted(() -> given().baseUri(app.url()).get("/api/v1/hosts/cache1").then()
+        await().atMost(CONVERGE).untilAsserted(() -> app.api().get("/api/v1/hosts/cache1").then()
                 .body("state", equalTo("Unreachable"))
                 .body("message", containsString("host key verification failed"))
                 .body("message", containsString(hosts.ip("cache1")))
@@ -129,11 +129,11 @@ class SshFleetIT {
         repo.commit("hosts/web1.nix", "{ motd = \"web1: rollout\"; }\n", "web1: rollout");
         String head = repo.head();
         await().atMost(CONVERGE).pollInterval(Duration.ofMillis(100)).untilAsserted(() ->
-                given().baseUri(app.url()).get("/api/v1/hosts/web2").then().body("state", equalTo("Deploying")));
+                app.api().get("/api/v1/hosts/web2").then().body("state", equalTo("Deploying")));
         hosts.stopSshd("web2");
 
         awaitInSync(List.of("web1", "db1"), head);
-        await().atMost(CONVERGE).untilAsserted(() -> given().baseUri(app.url()).get("/api/v1/hosts/web2").then()
+        await().atMost(CONVERGE).untilAsserted(() -> app.api().get("/api/v1/hosts/web2").then()
                 .body("state", equalTo("Unreachable")));
         assertTrue(metrics().contains("driftless_host_state{host=\"web2\",state=\"Unreachable\"} 1.0"));
 
@@ -153,7 +153,7 @@ class SshFleetIT {
 
         // One resync interval plus the time a resync of the fleet takes.
         await().atMost(Duration.ofSeconds(RESYNC_SECONDS * 2L)).untilAsserted(() ->
-                given().baseUri(app.url()).get("/api/v1/hosts/web1/history").then()
+                app.api().get("/api/v1/hosts/web1/history").then()
                         .body("find { it.kind == 'drift-detected' && it.cause == 'out-of-band' && it.path == '" + byHand + "' }", org.hamcrest.Matchers.notNullValue()));
         await().atMost(CONVERGE).until(() -> committed.equals(hosts.currentSystem("web1")));
     }
@@ -171,7 +171,7 @@ class SshFleetIT {
         String rolledBackTo = hosts.currentSystem("db1");
         sleepThroughResyncs();
         assertEquals(rolledBackTo, hosts.currentSystem("db1"), "a requested rollback is not healed away");
-        given().baseUri(app.url()).get("/api/v1/hosts/db1").then().body("state", equalTo("OutOfSync"));
+        app.api().get("/api/v1/hosts/db1").then().body("state", equalTo("OutOfSync"));
 
         given().baseUri(app.url()).header("Authorization", "Bearer " + API_TOKEN).post("/api/v1/hosts/db1/sync").then().statusCode(202);
         await().atMost(CONVERGE).until(() -> committed.equals(hosts.currentSystem("db1")));
@@ -182,7 +182,7 @@ class SshFleetIT {
         String previous = hosts.currentSystem(host);
         int generation = hosts.generation(host);
         String bad = repo.commit("hosts/" + host + ".nix", brokenConfig, host + ": broken");
-        await().atMost(CONVERGE).untilAsserted(() -> given().baseUri(app.url()).get("/api/v1/hosts/" + host).then()
+        await().atMost(CONVERGE).untilAsserted(() -> app.api().get("/api/v1/hosts/" + host).then()
                 .body("state", equalTo("Degraded"))
                 .body("lastDeployment.commit", equalTo(bad))
                 .body("lastDeployment.result", equalTo("rolled_back"))
@@ -216,7 +216,7 @@ class SshFleetIT {
     }
 
     private static JsonPath hostsJson() {
-        return given().baseUri(app.url()).get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
+        return app.api().get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
     }
 
     private static String metrics() {

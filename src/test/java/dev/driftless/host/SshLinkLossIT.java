@@ -1,6 +1,5 @@
 package dev.driftless.host;
 
-import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -88,6 +87,6 @@ class SshLinkLossIT {
     }
 
     private static JsonPath host(DriftlessProcess app) {
-        return given().baseUri(app.url()).get("/api/v1/hosts/edge1").then().extract().jsonPath();
+        return app.api().get("/api/v1/hosts/edge1").then().extract().jsonPath();
     }
 }

@@ -45,9 +45,9 @@ class BinaryCacheHandOffIT {
             try (DriftlessProcess w = DriftlessProcess.start(worker, "cache-worker");
                     DriftlessProcess c = DriftlessProcess.start(controller, "cache-controller")) {
                 String sha = fleet.commit("hosts/web1.nix", "{ motd = \"web1: via the cache " + UUID.randomUUID() + "\"; }\n", "web1: cached");
-                await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> given().baseUri(c.url()).get("/api/v1/hosts/web1").then()
+                await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> c.api().get("/api/v1/hosts/web1").then()
                         .body("state", org.hamcrest.Matchers.equalTo("InSync")).body("desired.commit", org.hamcrest.Matchers.equalTo(sha)));
-                String path = given().baseUri(c.url()).get("/api/v1/hosts/web1").then().extract().path("desired.path");
+                String path = c.api().get("/api/v1/hosts/web1").then().extract().path("desired.path");
                 String hash = Path.of(path).getFileName().toString().substring(0, 32);
 
                 assertEquals(path, fleet.currentSystem("web1"), "web1 runs the worker's build");

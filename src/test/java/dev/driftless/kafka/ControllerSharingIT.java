@@ -143,7 +143,7 @@ class ControllerSharingIT {
     }
 
     private static List<String> owned(DriftlessProcess controller) {
-        return given().baseUri(controller.url()).get("/api/v1/hosts").then().statusCode(200).extract().jsonPath()
+        return controller.api().get("/api/v1/hosts").then().statusCode(200).extract().jsonPath()
                 .getList("findAll { it.owned }.name", String.class);
     }
 
@@ -151,7 +151,7 @@ class ControllerSharingIT {
     private static void awaitInSync(String sha) {
         await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
             for (DriftlessProcess c : controllers.values()) {
-                JsonPath all = given().baseUri(c.url()).get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
+                JsonPath all = c.api().get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
                 for (String host : HOSTS) {
                     assertEquals("InSync", all.getString("find { it.name == '" + host + "' }.state"), host + " on " + c.url());
                     assertEquals(sha, all.getString("find { it.name == '" + host + "' }.desired.commit"), host + " on " + c.url());
@@ -163,7 +163,7 @@ class ControllerSharingIT {
     }
 
     private static Map<String, String> states() {
-        JsonPath all = given().baseUri(any().url()).get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
+        JsonPath all = any().api().get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
         Map<String, String> states = new HashMap<>();
         HOSTS.forEach(h -> states.put(h, all.getString("find { it.name == '" + h + "' }.state")));
         return states;
@@ -171,11 +171,11 @@ class ControllerSharingIT {
 
     /** Deployments of the commit in the host's history, as any controller has it: they all read the same history. */
     private static int deployments(String host, String sha) {
-        return KafkaFleet.deployments(any().url(), host, sha);
+        return KafkaFleet.deployments(any(), host, sha);
     }
 
     private static String desiredPath(String host) {
-        return given().baseUri(any().url()).get("/api/v1/hosts/" + host).then().extract().jsonPath().getString("desired.path");
+        return any().api().get("/api/v1/hosts/" + host).then().extract().jsonPath().getString("desired.path");
     }
 
     private static DriftlessProcess any() {

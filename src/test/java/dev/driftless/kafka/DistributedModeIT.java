@@ -140,7 +140,7 @@ class DistributedModeIT {
                 "hosts/web1.nix", "{ motd = \"web1: slow switch " + RUN + "\"; extraActivation = \"sleep 4\"; }\n",
                 "hosts/web2.nix", "{ motd = \"web2: third " + RUN + "\"; }\n"), "web1 slow switch, web2 third");
         await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).untilAsserted(() ->
-                given().baseUri(controller.url()).get("/api/v1/hosts/web1").then().body("state", equalTo("Deploying")));
+                controller.api().get("/api/v1/hosts/web1").then().body("state", equalTo("Deploying")));
         controller.kill();
         controller = startController();
 
@@ -153,7 +153,7 @@ class DistributedModeIT {
 
         java.nio.file.Files.move(away, root, java.nio.file.StandardCopyOption.ATOMIC_MOVE); // back on the network
         awaitInSync(sha, HOSTS);
-        given().baseUri(controller.url()).get("/api/v1/incidents?host=" + AWAY).then()
+        controller.api().get("/api/v1/incidents?host=" + AWAY).then()
                 .body("find { it.id == " + incidentId + " }.closedAt", org.hamcrest.Matchers.notNullValue());
     }
 
@@ -275,7 +275,7 @@ class DistributedModeIT {
 
     private static void awaitInSync(String sha, List<String> hosts) {
         await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
-            JsonPath all = given().baseUri(controller.url()).get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
+            JsonPath all = controller.api().get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
             for (String host : hosts) {
                 assertEquals("InSync", all.getString("find { it.name == '" + host + "' }.state"), host);
                 assertEquals(sha, all.getString("find { it.name == '" + host + "' }.desired.commit"), host);
@@ -284,20 +284,20 @@ class DistributedModeIT {
     }
 
     private static int deployments(String host, String sha) {
-        return KafkaFleet.deployments(controller.url(), host, sha);
+        return KafkaFleet.deployments(controller, host, sha);
     }
 
     private static List<Map<String, Object>> history(String host) {
-        return given().baseUri(controller.url()).get("/api/v1/hosts/" + host + "/history").then().statusCode(200)
+        return controller.api().get("/api/v1/hosts/" + host + "/history").then().statusCode(200)
                 .extract().jsonPath().getList("$");
     }
 
     private static String desiredPath(String host) {
-        return given().baseUri(controller.url()).get("/api/v1/hosts/" + host).then().extract().jsonPath().getString("desired.path");
+        return controller.api().get("/api/v1/hosts/" + host).then().extract().jsonPath().getString("desired.path");
     }
 
     private static JsonPath openIncident(String host) {
-        JsonPath incidents = given().baseUri(controller.url()).get("/api/v1/incidents?host=" + host).then().extract().jsonPath();
+        JsonPath incidents = controller.api().get("/api/v1/incidents?host=" + host).then().extract().jsonPath();
         List<Map<String, Object>> open = incidents.getList("findAll { it.closedAt == null }");
         return open.isEmpty() ? null : new JsonPath(new ObjectMapper().valueToTree(open.get(0)).toString());
     }

@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class HandOverTruthIT {
 
     private static final List<String> HOSTS = List.of("held1", "quar1");
-    private static final String TOKEN = "hand-over-token";
+    private static final String TOKEN = "hand-over-token-" + java.util.UUID.randomUUID();
     private static final Duration WAIT = Duration.ofSeconds(120);
 
     @Test
@@ -44,7 +44,7 @@ class HandOverTruthIT {
                 awaitState(a, "held1", "InSync", b1);
                 awaitState(a, "quar1", "Degraded", b1);
                 given().baseUri(a.url()).header("Authorization", "Bearer " + TOKEN).post("/api/v1/hosts/held1/rollback").then().statusCode(202);
-                await().atMost(WAIT).untilAsserted(() -> given().baseUri(a.url()).get("/api/v1/hosts/held1").then()
+                await().atMost(WAIT).untilAsserted(() -> a.api().get("/api/v1/hosts/held1").then()
                         .body("state", equalTo("OutOfSync")).body("hold.pending", equalTo(false)));
                 Map<String, Object> before = snapshot(fleet);
 
@@ -60,8 +60,8 @@ class HandOverTruthIT {
                 JsonPath hosts = hosts(survivor);
                 assertEquals("OutOfSync", hosts.getString("find { it.name == 'held1' }.state"), hosts.prettify());
                 assertEquals("Degraded", hosts.getString("find { it.name == 'quar1' }.state"), hosts.prettify());
-                given().baseUri(survivor.url()).get("/api/v1/hosts/quar1").then().body("quarantine.path", notNullValue());
-                given().baseUri(survivor.url()).get("/api/v1/incidents").then()
+                survivor.api().get("/api/v1/hosts/quar1").then().body("quarantine.path", notNullValue());
+                survivor.api().get("/api/v1/incidents").then()
                         .body("findAll { it.cause == 'out-of-band' }.size()", equalTo(0));
                 String metrics = given().baseUri(survivor.url()).get("/q/metrics").then().extract().asString();
                 assertEquals(0.0, Exposition.total(metrics, "driftless_deployments_total{"), "b deployed nothing");
@@ -93,13 +93,13 @@ class HandOverTruthIT {
 
     private static void awaitState(DriftlessProcess app, String host, String state, String commit) {
         await().atMost(WAIT).pollInterval(Duration.ofMillis(300)).untilAsserted(() -> {
-            JsonPath h = given().baseUri(app.url()).get("/api/v1/hosts/" + host).then().extract().jsonPath();
+            JsonPath h = app.api().get("/api/v1/hosts/" + host).then().extract().jsonPath();
             assertEquals(commit, h.getString("desired.commit"), host);
             assertEquals(state, h.getString("state"), host + ": " + h.getString("message"));
         });
     }
 
     private static JsonPath hosts(DriftlessProcess app) {
-        return given().baseUri(app.url()).get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
+        return app.api().get("/api/v1/hosts").then().statusCode(200).extract().jsonPath();
     }
 }

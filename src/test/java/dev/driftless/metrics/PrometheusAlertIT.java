@@ -81,7 +81,7 @@ class PrometheusAlertIT {
     }
 
     private static void awaitInSync(DriftlessProcess app, String host) {
-        await().atMost(WAIT).untilAsserted(() -> given().baseUri(app.url()).get("/api/v1/hosts/" + host).then()
+        await().atMost(WAIT).untilAsserted(() -> app.api().get("/api/v1/hosts/" + host).then()
                 .body("state", org.hamcrest.Matchers.equalTo("InSync")));
     }
 

@@ -1,7 +1,6 @@
 package dev.driftless.source;
 
 import static dev.driftless.testing.Shell.sh;
-import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.nullValue;
@@ -114,13 +113,13 @@ class CommitVerificationIsolationIT {
     private static void assertRefused(DriftlessProcess app, String sha, String why) {
         String status = "find { it.sha == '" + sha + "' }.status";
         await().atMost(WAIT).until(() -> {
-            String now = given().baseUri(app.url()).get("/api/v1/commits").then().extract().path(status);
+            String now = app.api().get("/api/v1/commits").then().extract().path(status);
             return now != null && !now.equals("observed");
         });
-        String decided = given().baseUri(app.url()).get("/api/v1/commits").then().extract().path(status);
+        String decided = app.api().get("/api/v1/commits").then().extract().path(status);
         assertEquals("refused", decided, "only the service user's own setup accepts the head's signature, yet it is not refused:\n" + app.log());
-        given().baseUri(app.url()).get("/api/v1/commits").then()
+        app.api().get("/api/v1/commits").then()
                 .body("find { it.sha == '" + sha + "' }.error", containsString(why));
-        given().baseUri(app.url()).get("/api/v1/hosts/web1").then().body("desired", nullValue());
+        app.api().get("/api/v1/hosts/web1").then().body("desired", nullValue());
     }
 }

@@ -70,7 +70,7 @@ class CommitVerificationTest {
 
     @Test
     @Order(6)
-    void withProtectedReadsTheApiAsksForTheTokenButHealthAndMetricsStayOpen() {
+    void readsAskForTheTokenByDefaultButHealthAndMetricsStayOpen() {
         given().get("/api/v1/hosts").then().statusCode(401);
         given().auth().oauth2("wrong").get("/api/v1/commits").then().statusCode(401);
         api().get("/api/v1/hosts").then().statusCode(200);

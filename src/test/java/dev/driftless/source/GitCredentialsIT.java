@@ -46,7 +46,7 @@ class GitCredentialsIT {
             try (DriftlessProcess app = DriftlessProcess.launch(config, "git-credentials-unreachable")) {
                 await().atMost(WAIT).ignoreExceptions().until(() -> given().baseUri(app.url()).get("/q/health/live").statusCode() == 200);
                 await().atMost(WAIT).until(() -> app.log().contains("cannot fetch main from "));
-                try (EventStream events = EventStream.open(app.url() + "/api/v1/events")) {
+                try (EventStream events = EventStream.open(app.url() + "/api/v1/events", API_TOKEN)) {
                     double failed = fetchFailures(app);
                     // Further polls fail again while the stream is open.
                     await().atMost(WAIT).until(() -> fetchFailures(app) >= failed + 2);
@@ -70,7 +70,7 @@ class GitCredentialsIT {
                 Map<String, String> config = config(fleet, withToken);
                 try (DriftlessProcess app = DriftlessProcess.start(config, "git-credentials-nix-error")) {
                     await().atMost(WAIT).untilAsserted(() -> api(app).get("/api/v1/hosts/web1").then().body("state", equalTo("InSync")));
-                    try (EventStream events = EventStream.open(app.url() + "/api/v1/events")) {
+                    try (EventStream events = EventStream.open(app.url() + "/api/v1/events", API_TOKEN)) {
                         // A flake input on the same remote, at a revision it lacks: nix fails and names the input's URL.
                         String flake = Files.readString(fleet.repo().resolve("flake.nix")).replace("outputs = { self }:",
                                 "inputs.pinned = { url = \"git+" + withToken + "?ref=main&rev=" + "0".repeat(40) + "\"; flake = false; };\n"

@@ -3,6 +3,7 @@ package dev.driftless.testing;
 import static io.restassured.RestAssured.given;
 import static org.awaitility.Awaitility.await;
 
+import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,11 +20,13 @@ public final class DriftlessProcess implements AutoCloseable {
     private final Process process;
     private final int port;
     private final Path log;
+    private final Map<String, String> config;
 
-    private DriftlessProcess(Process process, int port, Path log) {
+    private DriftlessProcess(Process process, int port, Path log, Map<String, String> config) {
         this.process = process;
         this.port = port;
         this.log = log;
+        this.config = Map.copyOf(config);
     }
 
     public static DriftlessProcess start(Map<String, String> config, String name) {
@@ -64,7 +67,7 @@ public final class DriftlessProcess implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().putAll(env);
             Process process = builder.start();
-            return new DriftlessProcess(process, port, log);
+            return new DriftlessProcess(process, port, log, config);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -72,6 +75,17 @@ public final class DriftlessProcess implements AutoCloseable {
 
     public String url() {
         return "http://localhost:" + port;
+    }
+
+    /** The API token it takes: the configured one, else the one it generated into its data directory. */
+    public String token() {
+        String configured = config.get("driftless.api.token");
+        return configured != null ? configured : FleetFixture.tokenIn(Path.of(config.get("driftless.data-dir")));
+    }
+
+    /** A request to its API that carries the token, as every call under {@code /api/v1} but the webhooks needs. */
+    public RequestSpecification api() {
+        return given().baseUri(url()).auth().oauth2(token());
     }
 
     public String log() {

@@ -1,7 +1,9 @@
 package dev.driftless.testing;
 
 import static dev.driftless.testing.Shell.sh;
+import static io.restassured.RestAssured.given;
 
+import io.restassured.specification.RequestSpecification;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -74,6 +76,25 @@ public final class FleetFixture implements AutoCloseable {
             config.put("driftless.hosts." + host + ".target", "local:" + hostRoot(host));
         }
         return config;
+    }
+
+    /** The API token the application generated into this fleet's data directory on its first start. */
+    public String apiToken() {
+        return tokenIn(dataDir());
+    }
+
+    /** A request that carries the API token, as every call under {@code /api/v1} but the webhooks needs. */
+    public RequestSpecification api() {
+        return given().auth().oauth2(apiToken());
+    }
+
+    /** The token in {@code <dataDir>/api-token}, where Driftless writes one when none is configured. */
+    static String tokenIn(Path dataDir) {
+        try {
+            return Files.readString(dataDir.resolve("api-token")).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no API token generated in " + dataDir + " yet", e);
+        }
     }
 
     /** Writes a file in the repository and commits it; returns the new commit. */

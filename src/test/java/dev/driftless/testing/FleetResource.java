@@ -3,11 +3,20 @@ package dev.driftless.testing;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.util.Map;
 
-/** Gives a {@code @QuarkusTest} a fresh real fleet; tests reach it through {@link #fixture()}. */
+/**
+ * Gives a {@code @QuarkusTest} a fresh real fleet; tests reach it through {@link #fixture()}. Init
+ * arguments are added to the configuration, for a test class that needs a setting of its own.
+ */
 public class FleetResource implements QuarkusTestResourceLifecycleManager {
 
     private static FleetFixture fixture;
     private static NotificationReceiver receiver;
+    private Map<String, String> extra = Map.of();
+
+    @Override
+    public void init(Map<String, String> args) {
+        extra = Map.copyOf(args);
+    }
 
     public static FleetFixture fixture() {
         return fixture;
@@ -27,6 +36,7 @@ public class FleetResource implements QuarkusTestResourceLifecycleManager {
         config.put("driftless.notify.chat.url", receiver.url("/slack"));
         config.put("driftless.notify.phone.type", "ntfy");
         config.put("driftless.notify.phone.url", receiver.url("/ntfy/driftless"));
+        config.putAll(extra);
         return config;
     }
 

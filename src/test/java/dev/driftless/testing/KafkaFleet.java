@@ -1,7 +1,6 @@
 package dev.driftless.testing;
 
 import static dev.driftless.testing.Shell.sh;
-import static io.restassured.RestAssured.given;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -69,9 +68,9 @@ public final class KafkaFleet implements AutoCloseable {
         return config;
     }
 
-    /** Deployments of {@code sha} in the host's history as the controller at {@code url} has it. */
-    public static int deployments(String url, String host, String sha) {
-        List<Map<String, Object>> history = given().baseUri(url).get("/api/v1/hosts/" + host + "/history").then().statusCode(200)
+    /** Deployments of {@code sha} in the host's history as {@code controller} has it. */
+    public static int deployments(DriftlessProcess controller, String host, String sha) {
+        List<Map<String, Object>> history = controller.api().get("/api/v1/hosts/" + host + "/history").then().statusCode(200)
                 .extract().jsonPath().getList("$");
         return (int) history.stream().filter(e -> "deployed".equals(e.get("kind")) && sha.equals(e.get("commit"))).count();
     }

@@ -45,8 +45,6 @@ public class SignedFleetResource implements QuarkusTestResourceLifecycleManager 
         config.put("driftless.git.verify.allowed-signers-file", keys.resolve("allowed_signers").toString());
         config.put("driftless.git.verify.openpgp-keys-file", keys.resolve("openpgp.asc").toString());
         config.put("driftless.api.token", TOKEN);
-        config.put("driftless.api.protect-reads", "true"); // reads need the token here too
-
         return config;
     }
 

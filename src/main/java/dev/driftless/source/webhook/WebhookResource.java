@@ -2,6 +2,7 @@ package dev.driftless.source.webhook;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.driftless.api.SignedRequests;
 import dev.driftless.config.DriftlessConfig;
 import dev.driftless.metrics.DriftlessMetrics;
 import dev.driftless.source.GitWatcher;
@@ -30,6 +31,7 @@ import org.jboss.logging.Logger;
  * {@code driftless_webhook_requests_total{provider,result}}.
  */
 @Path("/api/v1/webhooks/{provider}")
+@SignedRequests
 public class WebhookResource {
 
     private static final Logger LOG = Logger.getLogger(WebhookResource.class);

@@ -53,7 +53,7 @@ class WebhookTest {
                 .then().statusCode(202).body("result", equalTo("accepted"));
         Instant observed = await().atMost(WAIT).pollInterval(Duration.ofMillis(20)).until(() -> observedAt(sha), o -> o != null);
         awaitInSync("web1", sha);
-        Instant deployStarted = Instant.parse(given().get("/api/v1/hosts/web1").then().extract().path("lastDeployment.startedAt"));
+        Instant deployStarted = Instant.parse(WebhookFleetResource.fixture().api().get("/api/v1/hosts/web1").then().extract().path("lastDeployment.startedAt"));
 
         assertEquals(before + 1, fetches(), "exactly one fetch, the webhook's; the poll (1 h) did not run");
         System.out.printf("webhook receipt -> CommitObserved %d ms, -> first deploy started %d ms%n",
@@ -144,12 +144,12 @@ class WebhookTest {
         fleet.commit("hosts/db1.nix", "{ motd = \"db1: on the old base " + UUID.randomUUID() + "\"; }\n", "db1: old base");
         String sha = fleet.head();
         post("generic", payload("generic", sha, "main"), generic(SECRETS("generic"))).then().statusCode(202);
-        await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/commits").then()
+        await().atMost(WAIT).untilAsserted(() -> WebhookFleetResource.fixture().api().get("/api/v1/commits").then()
                 .body("find { it.sha == '" + sha + "' }.status", equalTo("refused"))
                 .body("find { it.sha == '" + sha + "' }.error", org.hamcrest.Matchers.containsString(deployed.substring(0, 12))));
         assertEquals(refusedBefore + 2, metric("driftless_git_commits_refused_total{reason=\"force-push\"}"), "each refusal is counted");
         pause();
-        given().get("/api/v1/hosts/web1").then().body("desired.commit", equalTo(deployed)).body("state", equalTo("InSync"));
+        WebhookFleetResource.fixture().api().get("/api/v1/hosts/web1").then().body("desired.commit", equalTo(deployed)).body("state", equalTo("InSync"));
         assertEquals(web1, fleet.currentSystem("web1"), "web1 still runs the deployed generation");
     }
 
@@ -246,12 +246,12 @@ class WebhookTest {
     }
 
     private static Instant observedAt(String sha) {
-        String at = given().get("/api/v1/commits").then().statusCode(200).extract().path("find { it.sha == '" + sha + "' }.observedAt");
+        String at = WebhookFleetResource.fixture().api().get("/api/v1/commits").then().statusCode(200).extract().path("find { it.sha == '" + sha + "' }.observedAt");
         return at == null ? null : Instant.parse(at);
     }
 
     private static void awaitInSync(String host, String sha) {
-        await().atMost(WAIT).untilAsserted(() -> given().get("/api/v1/hosts/" + host).then()
+        await().atMost(WAIT).untilAsserted(() -> WebhookFleetResource.fixture().api().get("/api/v1/hosts/" + host).then()
                 .body("state", equalTo("InSync")).body("desired.commit", equalTo(sha)));
     }
 
