@@ -4,6 +4,7 @@ import dev.driftless.host.Actual;
 import dev.driftless.host.Deployment;
 import dev.driftless.host.HostRecord;
 import dev.driftless.host.HostStatus;
+import dev.driftless.secret.Redaction;
 import java.time.Instant;
 import java.util.Locale;
 
@@ -39,11 +40,11 @@ public record HostView(String name, String target, String state, boolean inSync,
         return new HostView(s.name(), s.target(), s.state().label(), s.inSync(),
                 s.desired() == null ? null : new DesiredView(s.desired().commit(), s.desired().committedAt(), s.desired().path()),
                 actual(s.actual()), s.driftSince(), s.cause() == null ? null : s.cause().label(), deployment(s.lastDeployment()),
-                s.message(), s.observedAt(), owned,
+                Redaction.redact(s.message()), s.observedAt(), owned,
                 r.applied() == null ? null : new AppliedView(r.applied().commit(), r.applied().path(), r.applied().generation(), r.applied().at()),
                 r.attempt() == null ? null : new AttemptView(r.attempt().commit(), r.attempt().path(),
-                        r.attempt().outcome().name().toLowerCase(Locale.ROOT), r.attempt().reason(), r.attempt().at(), actual(r.attempt().before())),
-                r.quarantine() == null ? null : new QuarantineView(r.quarantine().path(), r.quarantine().reason(), r.quarantine().at()),
+                        r.attempt().outcome().name().toLowerCase(Locale.ROOT), Redaction.redact(r.attempt().reason()), r.attempt().at(), actual(r.attempt().before())),
+                r.quarantine() == null ? null : new QuarantineView(r.quarantine().path(), Redaction.redact(r.quarantine().reason()), r.quarantine().at()),
                 r.hold() == null ? null : new HoldView(actual(r.hold().on()), r.hold().pending(), r.hold().reason(), r.hold().at()));
     }
 
@@ -53,6 +54,6 @@ public record HostView(String name, String target, String state, boolean inSync,
 
     private static DeploymentView deployment(Deployment d) {
         return d == null ? null : new DeploymentView(d.commit(), d.path(), d.result().label(), d.generation(), d.startedAt(),
-                d.finishedAt(), d.message());
+                d.finishedAt(), Redaction.redact(d.message()));
     }
 }
