@@ -68,8 +68,13 @@ public class TokenFilter {
         // Authentication is lazy, so OIDC looks at the token (signature, issuer, expiry, audience)
         // only when the static one did not match; a token it accepts must then hold a role.
         return identity.getDeferredIdentity()
-                .map(id -> id.isAnonymous() ? unauthorized() : roles.opens(!read, roles.rolesIn(claimsOf(id))) ? null : forbidden(!read))
+                .map(id -> id.isAnonymous() ? unauthorized() : byRole(id, !read))
                 .onFailure().recoverWithItem(failure -> unauthorized());
+    }
+
+    /** Null (go on) when the verified token holds a role for the call, else 403. */
+    private Response byRole(SecurityIdentity id, boolean write) {
+        return roles.opens(write, roles.rolesIn(claimsOf(id))) ? null : forbidden(write);
     }
 
     /** The claims of a verified token: a JWT's payload, or what the issuer's introspection said of an opaque token. */
