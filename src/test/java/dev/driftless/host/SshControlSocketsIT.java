@@ -53,7 +53,7 @@ class SshControlSocketsIT {
         config.put("driftless.ssh.known-hosts-file", hosts.knownHosts().toString());
         config.put("driftless.ssh.private-key-file", hosts.clientKey().toString());
         config.put("driftless.nix.signing-key-file", hosts.signingKey().toString());
-        config.put("driftless.api.token", "control-sockets-token");
+        config.put("driftless.api.token", "control-sockets-token-0123456789abcdef");
 
         // A clean stop (SIGTERM) ends the masters and removes the directory.
         Path stoppedDir;

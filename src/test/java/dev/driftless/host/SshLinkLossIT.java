@@ -50,7 +50,7 @@ class SshLinkLossIT {
                 config.put("driftless.ssh.known-hosts-file", hosts.knownHosts().toString());
                 config.put("driftless.ssh.private-key-file", hosts.clientKey().toString());
                 config.put("driftless.nix.signing-key-file", hosts.signingKey().toString());
-                config.put("driftless.api.token", "link-loss-token");
+                config.put("driftless.api.token", "link-loss-token-0123456789abcdefghijk");
                 try (DriftlessProcess app = DriftlessProcess.start(config, "ssh-link-loss")) {
                     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->
                             assertEquals("InSync", host(app).getString("state"), host(app).getString("message")));
