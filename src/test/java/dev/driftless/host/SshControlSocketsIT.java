@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -44,15 +43,10 @@ class SshControlSocketsIT {
     }
 
     private static void stopAndKill(FleetFixture repo, NamespaceFleet hosts, Path controlBase) throws Exception {
-        Map<String, String> config = new HashMap<>(repo.config());
-        config.keySet().removeIf(k -> k.startsWith("driftless.hosts."));
-        config.put("driftless.hosts.edge1.target", hosts.target("edge1"));
+        Map<String, String> config = hosts.controllerConfig(repo);
         config.put("driftless.hosts.edge1.health-check", "test -e /run/current-system");
         config.put("driftless.reconcile.interval", "2s");
         config.put("driftless.ssh.control-dir", controlBase.toString());
-        config.put("driftless.ssh.known-hosts-file", hosts.knownHosts().toString());
-        config.put("driftless.ssh.private-key-file", hosts.clientKey().toString());
-        config.put("driftless.nix.signing-key-file", hosts.signingKey().toString());
         config.put("driftless.api.token", "control-sockets-token-0123456789abcdef");
 
         // A clean stop (SIGTERM) ends the masters and removes the directory.

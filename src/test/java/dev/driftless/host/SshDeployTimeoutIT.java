@@ -13,7 +13,6 @@ import dev.driftless.testing.NamespaceFleet;
 import io.restassured.path.json.JsonPath;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -31,15 +30,10 @@ class SshDeployTimeoutIT {
     void aSwitchThatOutlivesTheTimeoutIsNeverOverlappedAndEndsOnTheTruth() {
         assumeTrue(NamespaceFleet.canRun(), "SSH tests need root and sshd to make network-namespace hosts; CI runs as root");
         try (FleetFixture repo = new FleetFixture(List.of("slow1")); NamespaceFleet hosts = new NamespaceFleet(List.of("slow1"))) {
-            Map<String, String> config = new HashMap<>(repo.config());
-            config.keySet().removeIf(k -> k.startsWith("driftless.hosts."));
-            config.put("driftless.hosts.slow1.target", hosts.target("slow1"));
+            Map<String, String> config = hosts.controllerConfig(repo);
             config.put("driftless.hosts.slow1.health-check", "test -e /run/current-system");
             config.put("driftless.deploy.timeout", "2s");
             config.put("driftless.reconcile.interval", "2s");
-            config.put("driftless.ssh.known-hosts-file", hosts.knownHosts().toString());
-            config.put("driftless.ssh.private-key-file", hosts.clientKey().toString());
-            config.put("driftless.nix.signing-key-file", hosts.signingKey().toString());
             config.put("driftless.api.token", TOKEN);
             try (DriftlessProcess app = DriftlessProcess.start(config, "ssh-deploy-timeout")) {
                 awaitState(app, repo.head(), "InSync");

@@ -47,17 +47,12 @@ class SshFleetIT {
         repo.commit("hosts/cache1.nix", "{ motd = \"cache1\"; }\n", "add cache1");
         hosts = new NamespaceFleet(List.of("web1", "web2", "db1", "cache1"));
         hosts.pinWrongKey("cache1", "web1");
-        Map<String, String> config = new HashMap<>(repo.config());
-        config.keySet().removeIf(k -> k.startsWith("driftless.hosts."));
+        Map<String, String> config = hosts.controllerConfig(repo);
         for (String host : List.of("web1", "web2", "db1", "cache1")) {
-            config.put("driftless.hosts." + host + ".target", hosts.target(host));
             config.put("driftless.hosts." + host + ".health-check", "! grep -q unhealthy /run/current-system/etc/motd");
         }
         config.put("driftless.reconcile.interval", RESYNC_SECONDS + "s");
-        config.put("driftless.ssh.known-hosts-file", hosts.knownHosts().toString());
-        config.put("driftless.ssh.private-key-file", hosts.clientKey().toString());
         config.put("driftless.ssh.connect-timeout", "3s");
-        config.put("driftless.nix.signing-key-file", hosts.signingKey().toString());
         config.put("driftless.api.token", API_TOKEN);
         app = DriftlessProcess.start(config, "ssh-fleet");
     }

@@ -14,7 +14,6 @@ import io.restassured.path.json.JsonPath;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -40,16 +39,11 @@ class SshLinkLossIT {
         try (FleetFixture repo = new FleetFixture(List.of("edge1")); NamespaceFleet hosts = new NamespaceFleet(List.of("edge1"))) {
             Path controlBase = Files.createTempDirectory("dlc");
             try {
-                Map<String, String> config = new HashMap<>(repo.config());
-                config.keySet().removeIf(k -> k.startsWith("driftless.hosts."));
-                config.put("driftless.hosts.edge1.target", hosts.target("edge1"));
+                Map<String, String> config = hosts.controllerConfig(repo);
                 config.put("driftless.hosts.edge1.health-check", "test -e /run/current-system");
                 config.put("driftless.reconcile.interval", "2s");
                 config.put("driftless.ssh.connect-timeout", "3s");
                 config.put("driftless.ssh.control-dir", controlBase.toString());
-                config.put("driftless.ssh.known-hosts-file", hosts.knownHosts().toString());
-                config.put("driftless.ssh.private-key-file", hosts.clientKey().toString());
-                config.put("driftless.nix.signing-key-file", hosts.signingKey().toString());
                 config.put("driftless.api.token", "link-loss-token-0123456789abcdefghijk");
                 try (DriftlessProcess app = DriftlessProcess.start(config, "ssh-link-loss")) {
                     await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(300)).untilAsserted(() ->

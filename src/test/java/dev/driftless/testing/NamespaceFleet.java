@@ -94,6 +94,21 @@ public final class NamespaceFleet implements AutoCloseable {
         return "ssh://root@" + ip(host) + ":22";
     }
 
+    /**
+     * {@code repo}'s configuration for a controller of these hosts: each reached over ssh with its
+     * pinned key, and closures signed with the key the hosts trust. Tests add health checks,
+     * intervals and the API token.
+     */
+    public java.util.Map<String, String> controllerConfig(FleetFixture repo) {
+        java.util.Map<String, String> config = new java.util.HashMap<>(repo.config());
+        config.keySet().removeIf(k -> k.startsWith("driftless.hosts."));
+        names.forEach(host -> config.put("driftless.hosts." + host + ".target", target(host)));
+        config.put("driftless.ssh.known-hosts-file", knownHosts().toString());
+        config.put("driftless.ssh.private-key-file", clientKey().toString());
+        config.put("driftless.nix.signing-key-file", signingKey().toString());
+        return config;
+    }
+
     public Path knownHosts() {
         return base.resolve("known_hosts");
     }
