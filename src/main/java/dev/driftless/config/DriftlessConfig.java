@@ -176,6 +176,9 @@ public interface DriftlessConfig {
          * Overrides {@code driftless.deploy.health-check}; {@code none} turns the check off.
          */
         Optional<String> healthCheck();
+
+        /** Overrides {@code driftless.deploy.sudo} for this host. */
+        Optional<Boolean> sudo();
     }
 
     interface Reconcile {
@@ -190,6 +193,14 @@ public interface DriftlessConfig {
     interface Deploy {
         @WithDefault("4")
         int parallelism();
+
+        /**
+         * For SSH hosts reached as a user other than root: set the system profile and start the
+         * switch through {@code sudo -n}. Closures are copied as that user, signed, so it need not be
+         * a trusted Nix user. The host needs the sudoers lines the README gives.
+         */
+        @WithDefault("false")
+        boolean sudo();
 
         /** Upper bound for one copy or activation command. */
         @WithDefault("10m")

@@ -14,8 +14,14 @@ import dev.driftless.host.transport.HostBusy;
 import dev.driftless.host.transport.HostTransport;
 import dev.driftless.host.transport.HostUnreachable;
 import dev.driftless.host.transport.StepFailed;
+import dev.driftless.host.transport.SwitchUnit;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Optional;
 
 /**
  * Carries out one {@link Decision} on one host through its {@link HostTransport}, and says what
@@ -80,8 +86,11 @@ final class HostActions {
         Desired desired = status.desired();
         Instant started = Instant.now();
         Attempt previous = status.record().attempt();
-        int tries = previous != null && previous.inProgress() && previous.path().equals(desired.path()) ? previous.tries() + 1 : 1;
-        Attempt attempt = new Attempt(desired.commit(), desired.path(), d.before(), Attempt.Outcome.IN_PROGRESS, d.reason(), started, tries);
+        boolean resuming = previous != null && previous.inProgress() && previous.path().equals(desired.path());
+        // A resumed attempt keeps its start, and with it the name of its switch on the host, so a
+        // switch that outlived the session is found there and never started a second time.
+        Attempt attempt = new Attempt(desired.commit(), desired.path(), d.before(), Attempt.Outcome.IN_PROGRESS, d.reason(),
+                resuming ? previous.at() : started, resuming ? previous.tries() + 1 : 1);
         HostRecord record = status.record().withAttempt(attempt);
         journal.started(record, d.cause());
         int generation;
@@ -95,7 +104,7 @@ final class HostActions {
         }
         try {
             generation = transport.setProfile(desired.path());
-            String failure = activateAndCheck(desired.path());
+            String failure = activateAndCheck(desired.path(), runId("deploy", attempt));
             if (failure != null) {
                 return undo(record, attempt, failure, generation, started);
             }
@@ -117,7 +126,10 @@ final class HostActions {
         boolean finishing = attempt != null && attempt.inProgress() && attempt.path().equals(desired.path());
         Instant started = Instant.now();
         try {
-            String failure = check();
+            String failure = finishing ? switchFailure(attempt) : null;
+            if (failure == null) {
+                failure = check();
+            }
             if (failure == null) {
                 if (finishing) {
                     return succeeded(record, attempt, actual, attempt.at(), "generation " + actual.generation() + ", checked after the deployment was cut short");
@@ -136,10 +148,43 @@ final class HostActions {
         }
     }
 
-    /** Switches to {@code path}, checks the host really runs it, runs the health check; returns why not, or null. */
-    private String activateAndCheck(String path) throws HostUnreachable {
+    /**
+     * How the switch of a deployment that was cut short ended on the host, as the host recorded it;
+     * null when it succeeded or the host keeps no record. One still running is waited for.
+     */
+    private String switchFailure(Attempt attempt) throws HostUnreachable {
+        String runId = runId("deploy", attempt);
+        Optional<SwitchUnit.Outcome> outcome = transport.lastSwitch(runId);
+        if (outcome.isEmpty() || outcome.get().succeeded()) {
+            return null;
+        }
+        if (outcome.get().state() == SwitchUnit.State.RUNNING) {
+            throw new HostBusy("the switch to " + attempt.path() + " still runs on the host; waiting for it to end");
+        }
+        return SwitchUnit.explain(runId, "switch", outcome.get());
+    }
+
+    /**
+     * Names one switch on the host: the same for every run of one attempt (so a switch that
+     * outlived its session is found, not repeated), different for the next attempt.
+     */
+    static String runId(String kind, Attempt attempt) {
+        return kind + "-" + digest(attempt.path() + "@" + attempt.at());
+    }
+
+    private static String digest(String text) {
         try {
-            transport.activate(path);
+            byte[] hash = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(hash, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JVM", e);
+        }
+    }
+
+    /** Switches to {@code path}, checks the host really runs it, runs the health check; returns why not, or null. */
+    private String activateAndCheck(String path, String runId) throws HostUnreachable {
+        try {
+            transport.activate(path, runId);
             Actual after = transport.observe();
             if (!path.equals(after.path())) {
                 return "activation exited 0 but the host runs " + after.path() + " instead of " + path;
@@ -171,7 +216,7 @@ final class HostActions {
                     generation, started);
         }
         try {
-            Actual now = returnTo(before);
+            Actual now = returnTo(before, runId("back", attempt));
             return failed(record, attempt, now, Deployment.Result.ROLLED_BACK, failure + "; rolled back to " + Decide.describe(now), generation, started);
         } catch (HostBusy e) {
             // A step of an earlier try still runs there: the attempt stays open, and the next run returns to before.
@@ -183,9 +228,9 @@ final class HostActions {
     }
 
     /** Back to {@code target} by its number (or path), activated, then verified by observing the host. */
-    private Actual returnTo(Actual target) throws StepFailed, HostUnreachable {
+    private Actual returnTo(Actual target, String runId) throws StepFailed, HostUnreachable {
         transport.switchToGeneration(target);
-        transport.activate(target.path());
+        transport.activate(target.path(), runId);
         Actual now = transport.observe();
         if (!target.path().equals(now.path())) {
             throw new StepFailed("rollback", "after switching back the host runs " + now.path() + ", not " + target.path());
@@ -198,11 +243,13 @@ final class HostActions {
         String against = status.desired() == null ? null : status.desired().path();
         try {
             Actual now;
+            // Each request is a switch of its own: the request's time names it.
+            String runId = "request-" + digest(actual.path() + "@" + (record.hold() == null ? Instant.now() : record.hold().at()));
             if (r.target() != null) {
-                now = returnTo(r.target());
+                now = returnTo(r.target(), runId);
             } else {
                 String previous = transport.rollbackProfile();
-                transport.activate(previous);
+                transport.activate(previous, runId);
                 now = transport.observe();
             }
             HostRecord.Hold hold = new HostRecord.Hold(now, against, false, "rolled back on request from " + actual.path(), Instant.now());

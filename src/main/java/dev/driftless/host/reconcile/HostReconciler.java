@@ -40,7 +40,7 @@ public class HostReconciler {
 
     public ReconcileResult reconcile(String host) {
         HostStatus before = fleet.get(host).orElseThrow();
-        HostTransport transport = connections.computeIfAbsent(host, h -> transports.forTarget(targets.of(h)));
+        HostTransport transport = connections.computeIfAbsent(host, h -> transports.forTarget(targets.of(h), sudo(h)));
         Actual actual;
         try {
             if (before.record().attempt() != null && before.record().attempt().inProgress()) {
@@ -70,6 +70,10 @@ public class HostReconciler {
                 targets.of(host) instanceof HostTarget.Local local && local.root().getParent() != null
                         ? "none" : config.deploy().healthCheck());
         return command.isBlank() || command.equals("none") ? null : command;
+    }
+
+    private boolean sudo(String host) {
+        return config.hosts().get(host).sudo().orElse(config.deploy().sudo());
     }
 
     private boolean heal(String host) {

@@ -35,8 +35,19 @@ public interface HostTransport {
     /** Moves the system profile back one generation and returns the path it now points at. */
     String rollbackProfile() throws HostUnreachable, StepFailed;
 
-    /** Runs {@code path/bin/switch-to-configuration switch} on the host. */
-    void activate(String path) throws HostUnreachable, StepFailed;
+    /**
+     * Runs {@code path/bin/switch-to-configuration switch} on the host, at most once per
+     * {@code runId}: when a switch of that id already ran there (its session was lost), this
+     * waits for it or reports how it ended instead of switching again. Fails when the switch
+     * exits non-zero or a unit failed that was not failed before it.
+     */
+    void activate(String path, String runId) throws HostUnreachable, StepFailed;
+
+    /**
+     * What the host knows of the switch {@code runId}: running, or how it ended; empty when the
+     * host keeps no such record (no systemd, a reboot since, or it never started).
+     */
+    java.util.Optional<SwitchUnit.Outcome> lastSwitch(String runId) throws HostUnreachable;
 
     /** Runs a health check command on the host; a non-zero exit or a timeout is a failure. */
     void checkHealth(String command, java.time.Duration timeout) throws HostUnreachable, StepFailed;

@@ -95,14 +95,23 @@ public class LocalTransport implements HostTransport {
         run(step, locked(profileCommand("--switch-generation", String.valueOf(generation.generation()))), nixEnv);
     }
 
+    /**
+     * A directory host has no init of its own, so its switch runs directly, under its deploy lock,
+     * and ends with this process; {@code runId} only matters where a switch can outlive its caller.
+     */
     @Override
-    public void activate(String path) throws StepFailed, HostUnreachable {
+    public void activate(String path, String runId) throws StepFailed, HostUnreachable {
         Map<String, String> env = new HashMap<>(nixEnv);
         if (!machineRoot) {
             env.put("DRIFTLESS_HOST_ROOT", root.toString());
         }
         String script = (machineRoot ? path : root + path) + "/bin/switch-to-configuration";
         run("activation", locked(List.of(script, "switch")), env);
+    }
+
+    @Override
+    public java.util.Optional<SwitchUnit.Outcome> lastSwitch(String runId) {
+        return java.util.Optional.empty();
     }
 
     @Override

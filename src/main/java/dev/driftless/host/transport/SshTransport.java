@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,8 +23,12 @@ public class SshTransport implements HostTransport {
     private static final Pattern GENERATION_LINK = Pattern.compile("system-(\\d+)-link");
     /** ssh's own exit code when it could not connect or authenticate. */
     private static final int SSH_FAILED = 255;
-    /** On the host's own /run: gone with a reboot, which also ends any step that held it. */
-    static final String LOCK = "/run/driftless-deploy.lock";
+    /**
+     * The deploy lock: {@code flock} on the profiles directory, which every NixOS host has and every
+     * user can open, so a deploy user reached through sudo takes the same lock as root. A lock is
+     * released when its holder dies, so a reboot or a killed step never leaves it held.
+     */
+    static final String LOCK = "/nix/var/nix/profiles";
     /** What {@code flock -E} exits with when another step holds the lock. */
     static final int LOCKED = 75;
     private static final int LOCK_WAIT_SECONDS = 5;
@@ -34,12 +39,19 @@ public class SshTransport implements HostTransport {
     private final SshOptions options;
     private final Map<String, String> nixEnv;
     private final Duration timeout;
+    /** Run the steps that change the system through {@code sudo -n}: the SSH user is not root. */
+    private final boolean sudo;
 
     public SshTransport(HostTarget.Ssh target, SshOptions options, Map<String, String> nixEnv, Duration timeout) {
+        this(target, options, nixEnv, timeout, false);
+    }
+
+    public SshTransport(HostTarget.Ssh target, SshOptions options, Map<String, String> nixEnv, Duration timeout, boolean sudo) {
         this.target = target;
         this.options = options;
         this.nixEnv = nixEnv;
         this.timeout = timeout;
+        this.sudo = sudo && !"root".equals(target.user());
     }
 
     @Override
@@ -81,21 +93,21 @@ public class SshTransport implements HostTransport {
 
     @Override
     public int setProfile(String path) throws HostUnreachable, StepFailed {
-        String link = locked("set profile", "nix-env -p " + PROFILE + " --set " + quote(path) + " && readlink " + PROFILE);
+        String link = locked("set profile", nixEnvCommand() + " -p " + PROFILE + " --set " + quote(path) + " && readlink " + PROFILE);
         Matcher m = GENERATION_LINK.matcher(link.strip());
         return m.matches() ? Integer.parseInt(m.group(1)) : 0;
     }
 
     @Override
     public String rollbackProfile() throws HostUnreachable, StepFailed {
-        return locked("roll back profile", "nix-env -p " + PROFILE + " --rollback >/dev/null && readlink -f " + PROFILE).strip();
+        return locked("roll back profile", nixEnvCommand() + " -p " + PROFILE + " --rollback >/dev/null && readlink -f " + PROFILE).strip();
     }
 
     @Override
     public void switchToGeneration(Actual generation) throws HostUnreachable, StepFailed {
         String expected = quote(generation.path());
         if (generation.generation() <= 0) {
-            locked("set profile", "nix-env -p " + PROFILE + " --set " + expected);
+            locked("set profile", nixEnvCommand() + " -p " + PROFILE + " --set " + expected);
             return;
         }
         String link = PROFILE + "-" + generation.generation() + "-link";
@@ -105,8 +117,27 @@ public class SshTransport implements HostTransport {
     }
 
     @Override
-    public void activate(String path) throws HostUnreachable, StepFailed {
-        locked("activation", quote(path + "/bin/switch-to-configuration") + " switch");
+    public void activate(String path, String runId) throws HostUnreachable, StepFailed {
+        String command = String.join(" ", SwitchUnit.start(runId, path, "switch", sudo, LOCK).stream().map(SshTransport::quote).toList());
+        SwitchUnit.Outcome outcome = SwitchUnit.parse(step("activation", command, timeout.plusSeconds(LOCK_WAIT_SECONDS)));
+        if (outcome.state() == SwitchUnit.State.BUSY) {
+            throw new HostBusy("another deploy step still runs on " + describe() + " (it holds the lock on " + LOCK + "); waiting for it to end");
+        }
+        if (!outcome.succeeded()) {
+            throw new StepFailed("activation", SwitchUnit.explain(runId, "switch", outcome));
+        }
+    }
+
+    @Override
+    public Optional<SwitchUnit.Outcome> lastSwitch(String runId) throws HostUnreachable {
+        String command = String.join(" ", SwitchUnit.query(runId).stream().map(SshTransport::quote).toList());
+        SwitchUnit.Outcome outcome = SwitchUnit.parse(remote("switch status", command, timeout));
+        return outcome.state() == SwitchUnit.State.NONE ? Optional.empty() : Optional.of(outcome);
+    }
+
+    /** {@code nix-env}, through {@code sudo -n} for a deploy user: never a prompt, a clear refusal instead. */
+    private String nixEnvCommand() {
+        return sudo ? "sudo -n nix-env" : "nix-env";
     }
 
     @Override
@@ -128,7 +159,8 @@ public class SshTransport implements HostTransport {
      * attempt must not start a second switch beside it.
      */
     private String locked(String step, String command) throws HostUnreachable, StepFailed {
-        String argv = "flock -E " + LOCKED + " -w " + LOCK_WAIT_SECONDS + " " + LOCK + " sh -c " + quote(command);
+        String argv = "{ [ -e " + LOCK + " ] || mkdir -p " + LOCK + " 2>/dev/null; }; flock -E " + LOCKED + " -w " + LOCK_WAIT_SECONDS + " "
+                + LOCK + " sh -c " + quote(command);
         return step(step, argv, timeout.plusSeconds(LOCK_WAIT_SECONDS));
     }
 
@@ -144,6 +176,10 @@ public class SshTransport implements HostTransport {
         }
         if (result.exitCode() == LOCKED) {
             throw new HostBusy("another deploy step still runs on " + describe() + " (it holds " + LOCK + "); waiting for it to end");
+        }
+        if (!result.ok() && sudo && result.stderr().contains("sudo:")) {
+            throw new StepFailed(step, "sudo refused it for " + target.user() + " on " + describe() + " (" + lastLine(result.stderr())
+                    + "); the user needs the sudoers lines for Driftless (README, Non-root deploys)");
         }
         if (!result.ok()) {
             // ssh relays the remote exit code; "ssh exited with 1" would blame the wrong program.

@@ -24,10 +24,11 @@ public class Transports {
                 config.ssh().keepaliveInterval());
     }
 
-    public HostTransport forTarget(HostTarget target) {
+    /** {@code sudo}: whether an SSH host's user changes the system through {@code sudo -n}. */
+    public HostTransport forTarget(HostTarget target, boolean sudo) {
         if (target instanceof HostTarget.Local local) {
             return new LocalTransport(local.root(), nix.env(), nix.trustedKeys(), config.deploy().timeout());
         }
-        return new SshTransport((HostTarget.Ssh) target, sshOptions, nix.env(), config.deploy().timeout());
+        return new SshTransport((HostTarget.Ssh) target, sshOptions, nix.env(), config.deploy().timeout(), sudo);
     }
 }

@@ -17,11 +17,13 @@ import dev.driftless.host.transport.HostBusy;
 import dev.driftless.host.transport.HostTransport;
 import dev.driftless.host.transport.HostUnreachable;
 import dev.driftless.host.transport.StepFailed;
+import dev.driftless.host.transport.SwitchUnit;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -41,6 +43,10 @@ class HostActionsTest {
         final Map<String, Exception> failing;
         Actual runs;
         int profile;
+        /** The run id of each activation, in order. */
+        final List<String> runIds = new ArrayList<>();
+        /** What the host recorded of switches that outlived their session, by run id. */
+        final Map<String, SwitchUnit.Outcome> switches = new java.util.HashMap<>();
 
         ScriptedHost(Actual runs, Map<String, Exception> failing) {
             this.runs = runs;
@@ -98,9 +104,16 @@ class HostActionsTest {
         }
 
         @Override
-        public void activate(String path) throws HostUnreachable, StepFailed {
+        public void activate(String path, String runId) throws HostUnreachable, StepFailed {
+            runIds.add(runId);
             step("activate " + path);
             runs = new Actual(path, profile);
+        }
+
+        @Override
+        public Optional<SwitchUnit.Outcome> lastSwitch(String runId) throws HostUnreachable {
+            calls.add("lastSwitch");
+            return Optional.ofNullable(switches.get(runId));
         }
 
         @Override
@@ -191,7 +204,7 @@ class HostActionsTest {
         Decision next = Decide.decide(cut.record(), WANT_B, B, true);
         assertTrue(next instanceof Decision.Verify, next.toString());
         Acted verified = deployB(back, cut.record());
-        assertEquals(List.of("check " + B.path()), back.calls, "only the checks run again");
+        assertEquals(List.of("lastSwitch", "check " + B.path()), back.calls, "what the host recorded of the switch, then only the checks");
         assertEquals(HostState.IN_SYNC, verified.state());
         assertEquals(Deployment.Result.SUCCEEDED, verified.deployment().result());
     }
@@ -205,5 +218,61 @@ class HostActionsTest {
         assertEquals(Deployment.Result.ROLLED_BACK, acted.deployment().result());
         assertEquals(A, acted.record().left());
         assertTrue(host.calls.contains("switchToGeneration 1"), host.calls.toString());
+    }
+
+    private static HostRecord cutShortDeployingB() {
+        return onA().withAttempt(new Attempt("b0b", B.path(), A, Attempt.Outcome.IN_PROGRESS, null, Instant.parse("2026-12-02T10:00:00Z"), 1));
+    }
+
+    @Test
+    void aSwitchThatCompletedAfterItsSessionWasLostIsCheckedNotStartedAgain() {
+        HostRecord cut = cutShortDeployingB();
+        ScriptedHost host = new ScriptedHost(B, Map.of());
+        host.switches.put(HostActions.runId("deploy", cut.attempt()), new SwitchUnit.Outcome(SwitchUnit.State.EXITED, 0, List.of(), ""));
+        Acted acted = deployB(host, cut);
+        assertEquals(List.of("lastSwitch", "check " + B.path()), host.calls, "no second switch");
+        assertEquals(HostState.IN_SYNC, acted.state());
+        assertEquals(Deployment.Result.SUCCEEDED, acted.deployment().result());
+    }
+
+    @Test
+    void aSwitchThatFailedAfterItsSessionWasLostIsRolledBackWithTheFailedUnitNamed() {
+        HostRecord cut = cutShortDeployingB();
+        ScriptedHost host = new ScriptedHost(B, Map.of());
+        host.profile = 2;
+        host.switches.put(HostActions.runId("deploy", cut.attempt()),
+                new SwitchUnit.Outcome(SwitchUnit.State.EXITED, 4, List.of("broken.service"), "warning: the following units failed: broken.service"));
+        Acted acted = deployB(host, cut);
+        assertEquals(List.of("lastSwitch", "switchToGeneration 1", "activate " + A.path(), "observe"), host.calls,
+                "back to A without switching to B again and without running B's checks");
+        assertEquals(Deployment.Result.ROLLED_BACK, acted.deployment().result());
+        assertTrue(acted.message().contains("exited with 4") && acted.message().contains("broken.service"), acted.message());
+    }
+
+    @Test
+    void aSwitchStillRunningAfterItsSessionWasLostIsWaitedForNeitherRepeatedNorUndone() {
+        HostRecord cut = cutShortDeployingB();
+        ScriptedHost host = new ScriptedHost(B, Map.of());
+        host.switches.put(HostActions.runId("deploy", cut.attempt()), new SwitchUnit.Outcome(SwitchUnit.State.RUNNING, -1, List.of(), ""));
+        Acted acted = deployB(host, cut);
+        assertEquals(List.of("lastSwitch"), host.calls);
+        assertEquals(HostState.DEPLOYING, acted.state());
+        assertTrue(acted.record().attempt().inProgress());
+    }
+
+    @Test
+    void aResumedDeploymentNamesItsSwitchAsTheFirstRunDidSoTheHostCanRefuseASecondOne() {
+        ScriptedHost host = new ScriptedHost(A, Map.of("activate " + B.path(), new HostUnreachable("connection closed")));
+        Acted cut = deployB(host, onA());
+        assertTrue(cut.record().attempt().inProgress());
+        ScriptedHost again = new ScriptedHost(A, Map.of());
+        Acted resumed = deployB(again, cut.record());
+        assertEquals(HostState.IN_SYNC, resumed.state());
+        assertEquals(host.runIds, again.runIds, "the same switch, by name");
+        assertEquals(2, resumed.record().attempt().tries());
+
+        ScriptedHost next = new ScriptedHost(A, Map.of());
+        deployB(next, onA());
+        assertNotEquals(host.runIds, next.runIds, "a new attempt is a new switch");
     }
 }
