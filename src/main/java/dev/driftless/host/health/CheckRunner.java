@@ -27,10 +27,6 @@ public final class CheckRunner {
         this.http = http;
     }
 
-    public List<HealthCheck> checks() {
-        return checks;
-    }
-
     /**
      * Why the host is not healthy, or empty when every check passed. A host that cannot be reached
      * for a check is no verdict on its generation, so that throws instead.
