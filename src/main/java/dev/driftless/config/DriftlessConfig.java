@@ -172,13 +172,46 @@ public interface DriftlessConfig {
         Optional<String> policy();
 
         /**
-         * Command run on the host after each switch; non-zero exit rolls the deployment back.
-         * Overrides {@code driftless.deploy.health-check}; {@code none} turns the check off.
+         * Command run on the host after each switch; non-zero exit rolls the deployment back. The
+         * check named {@code health-check}: it overrides {@code driftless.deploy.health-check} and a
+         * fleet check of that name; {@code none} turns it off.
          */
         Optional<String> healthCheck();
 
         /** Overrides {@code driftless.deploy.sudo} for this host. */
         Optional<Boolean> sudo();
+
+        /** This host's checks by name; one of the same name as a fleet check replaces it whole. */
+        Map<String, Check> checks();
+    }
+
+    /**
+     * One health check run after each switch and when a cut-short deployment is verified; a failing
+     * check rolls the deployment back. Exactly one of {@code command}, {@code url} and {@code units}.
+     */
+    interface Check {
+        /** A shell command run on the host; healthy when it exits 0. */
+        Optional<String> command();
+
+        /**
+         * An http(s) URL the controller fetches with GET; healthy on a 2xx answer, or on
+         * {@code expected-status}. Redirects are followed only on the same host; credentials in the
+         * URL are sent as basic authentication and never shown.
+         */
+        Optional<String> url();
+
+        /** For {@code url}: the one status that counts as healthy, instead of any 2xx. */
+        Optional<Integer> expectedStatus();
+
+        /** systemd units that must all be active, asked with {@code systemctl is-active} on the host. */
+        Optional<List<String>> units();
+
+        /** How long the check may take; defaults to {@code driftless.deploy.health-check-timeout}. */
+        Optional<Duration> timeout();
+
+        /** {@code false} turns the check off; a host turns off a fleet check of the same name this way. */
+        @WithDefault("true")
+        boolean enabled();
     }
 
     interface Reconcile {
@@ -207,14 +240,17 @@ public interface DriftlessConfig {
         Duration timeout();
 
         /**
-         * Health check for SSH hosts and {@code local:/}: NixOS is healthy when every unit
-         * started. Directory hosts have no default check.
+         * A command run on every host after each switch, as the check named {@code health-check};
+         * none by default, since the switch itself reports units that failed to start.
          */
-        @WithDefault("systemctl is-system-running --wait")
-        String healthCheck();
+        Optional<String> healthCheck();
 
+        /** Upper bound for one health check that sets no timeout of its own. */
         @WithDefault("2m")
         Duration healthCheckTimeout();
+
+        /** Health checks every host runs, by name; a host's check of the same name replaces one. */
+        Map<String, Check> checks();
     }
 
     interface Ssh {

@@ -10,6 +10,7 @@ import dev.driftless.host.HostRecord;
 import dev.driftless.host.HostRecord.Attempt;
 import dev.driftless.host.HostState;
 import dev.driftless.host.HostStatus;
+import dev.driftless.host.health.CheckRunner;
 import dev.driftless.host.transport.HostBusy;
 import dev.driftless.host.transport.HostTransport;
 import dev.driftless.host.transport.HostUnreachable;
@@ -37,16 +38,14 @@ final class HostActions {
     }
 
     private final HostTransport transport;
-    private final String healthCheck;
-    private final Duration healthCheckTimeout;
+    private final CheckRunner checks;
     private final Duration retryAfter;
     private final Journal journal;
 
-    /** {@code healthCheck}: the command run on the host after a switch, or null for none. */
-    HostActions(HostTransport transport, String healthCheck, Duration healthCheckTimeout, Duration retryAfter, Journal journal) {
+    /** {@code checks}: the host's health checks, run after a switch and when a cut-short deployment is verified. */
+    HostActions(HostTransport transport, CheckRunner checks, Duration retryAfter, Journal journal) {
         this.transport = transport;
-        this.healthCheck = healthCheck;
-        this.healthCheckTimeout = healthCheckTimeout;
+        this.checks = checks;
         this.retryAfter = retryAfter;
         this.journal = journal;
     }
@@ -196,15 +195,7 @@ final class HostActions {
     }
 
     private String check() throws HostUnreachable {
-        if (healthCheck == null) {
-            return null;
-        }
-        try {
-            transport.checkHealth(healthCheck, healthCheckTimeout);
-            return null;
-        } catch (StepFailed e) {
-            return e.getMessage();
-        }
+        return checks.firstFailure(transport).orElse(null);
     }
 
     /** The generation failed on the host: return to exactly what the host ran before, and quarantine it. */

@@ -4,7 +4,7 @@ import dev.driftless.config.DriftlessConfig;
 import dev.driftless.fleet.Fleet;
 import dev.driftless.host.Actual;
 import dev.driftless.host.HostStatus;
-import dev.driftless.host.transport.HostTarget;
+import dev.driftless.host.health.HealthChecks;
 import dev.driftless.host.transport.HostTargets;
 import dev.driftless.host.transport.HostTransport;
 import dev.driftless.host.transport.HostUnreachable;
@@ -28,14 +28,17 @@ public class HostReconciler {
     private final HostTargets targets;
     private final HostRecorder recorder;
     private final DriftlessConfig config;
+    private final HealthChecks checks;
     private final Map<String, HostTransport> connections = new ConcurrentHashMap<>();
 
-    HostReconciler(Fleet fleet, Transports transports, HostTargets targets, HostRecorder recorder, DriftlessConfig config) {
+    HostReconciler(Fleet fleet, Transports transports, HostTargets targets, HostRecorder recorder, DriftlessConfig config,
+            HealthChecks checks) {
         this.fleet = fleet;
         this.transports = transports;
         this.targets = targets;
         this.recorder = recorder;
         this.config = config;
+        this.checks = checks;
     }
 
     public ReconcileResult reconcile(String host) {
@@ -55,21 +58,13 @@ public class HostReconciler {
     }
 
     private HostActions actions(String host, HostTransport transport, HostStatus before, Actual actual) {
-        return new HostActions(transport, healthCheck(host), config.deploy().healthCheckTimeout(), config.reconcile().interval(),
+        return new HostActions(transport, checks.of(host), config.reconcile().interval(),
                 (record, cause) -> recorder.started(before, actual, record, cause));
     }
 
     /** Drops this process's connection to the host, once another controller reconciles it. */
     public void forget(String host) {
         connections.remove(host);
-    }
-
-    /** The per-host check, else the default for hosts that are whole machines; null for none. */
-    private String healthCheck(String host) {
-        String command = config.hosts().get(host).healthCheck().orElseGet(() ->
-                targets.of(host) instanceof HostTarget.Local local && local.root().getParent() != null
-                        ? "none" : config.deploy().healthCheck());
-        return command.isBlank() || command.equals("none") ? null : command;
     }
 
     private boolean sudo(String host) {

@@ -13,6 +13,9 @@ import dev.driftless.host.HostRecord;
 import dev.driftless.host.HostRecord.Attempt;
 import dev.driftless.host.HostState;
 import dev.driftless.host.HostStatus;
+import dev.driftless.host.health.CheckRunner;
+import dev.driftless.host.health.HealthCheck;
+import dev.driftless.host.health.UrlProbe;
 import dev.driftless.host.transport.HostBusy;
 import dev.driftless.host.transport.HostTransport;
 import dev.driftless.host.transport.HostUnreachable;
@@ -126,7 +129,8 @@ class HostActionsTest {
 
     private Acted deployB(ScriptedHost host, HostRecord record) {
         HostStatus status = HostStatus.unknown("web1", "local:/x").withDesired(WANT_B).withRecord(record);
-        HostActions actions = new HostActions(host, "true", Duration.ofSeconds(5), Duration.ofSeconds(30),
+        CheckRunner checks = new CheckRunner(List.of(new HealthCheck.Command("health-check", "true", Duration.ofSeconds(5))), new UrlProbe());
+        HostActions actions = new HostActions(host, checks, Duration.ofSeconds(30),
                 (r, cause) -> intents.add(r));
         return actions.act(status, host.runs, Decide.decide(record, WANT_B, host.runs, true));
     }
