@@ -80,7 +80,8 @@ public final class SystemdFleet implements AutoCloseable {
     /** Root, systemd-nspawn, debootstrap (for the root file system) and nsenter. */
     public static boolean canRun() {
         return "0".equals(sh(Path.of("."), "id -u"))
-                && sh(Path.of("."), "command -v systemd-nspawn debootstrap nsenter ss | wc -l").equals("4");
+                && sh(Path.of("."), "for c in systemd-nspawn debootstrap nsenter ss; do command -v \"$c\" || exit 0; done; echo all")
+                        .endsWith("all");
     }
 
     /** Builds the root file system when this recipe has none yet (minutes, once), and returns its path. */
