@@ -3,8 +3,6 @@ package dev.driftless.testing;
 import static dev.driftless.testing.Shell.sh;
 import static org.awaitility.Awaitility.await;
 
-import dev.driftless.exec.ProcessResult;
-import dev.driftless.exec.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -33,9 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class SystemdFleet implements AutoCloseable {
 
-    private static final Path ROOTFS_SCRIPT = Path.of("src/test/scripts/nspawn-rootfs.sh").toAbsolutePath();
     private static final AtomicInteger FLEETS = new AtomicInteger();
     private static final long STOP_GRACE_NANOS = Duration.ofSeconds(8).toNanos();
+    private static final String FAILED_UNITS = "systemctl list-units --state=failed --no-legend --plain | cut -d' ' -f1 | paste -sd' '";
 
     private final String id;
     private final Path base;
@@ -48,6 +46,9 @@ public final class SystemdFleet implements AutoCloseable {
     private double bootSeconds;
 
     public SystemdFleet(List<String> names) {
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("a systemd fleet needs at least one host");
+        }
         FleetLedger.sweep();
         long n = ProcessHandle.current().pid() * 8 + FLEETS.getAndIncrement();
         this.id = "drt" + Long.toString(n % (36L * 36 * 36 * 36), 36);
@@ -57,8 +58,8 @@ public final class SystemdFleet implements AutoCloseable {
         try {
             base = Files.createTempDirectory("driftless-systemd-");
             ledger.note("base", base.toString());
-            Path rootfs = rootfs();
-            this.net = claimSubnet();
+            Path rootfs = SystemdHost.rootfs();
+            this.net = FleetBridge.claim(bridge, ledger);
             for (int i = 0; i < names.size(); i++) {
                 String name = names.get(i);
                 hosts.put(name, new SystemdHost(name, id + "h" + (i + 1), net + "." + (11 + i), base.resolve(name)));
@@ -82,43 +83,6 @@ public final class SystemdFleet implements AutoCloseable {
         return "0".equals(sh(Path.of("."), "id -u"))
                 && sh(Path.of("."), "for c in systemd-nspawn debootstrap nsenter ss; do command -v \"$c\" || exit 0; done; echo all")
                         .endsWith("all");
-    }
-
-    /** Builds the root file system when this recipe has none yet (minutes, once), and returns its path. */
-    private static Path rootfs() {
-        long start = System.nanoTime();
-        ProcessResult built = ProcessRunner.run(List.of("bash", ROOTFS_SCRIPT.toString()), Map.of(), Duration.ofMinutes(20));
-        if (!built.ok()) {
-            throw new AssertionError("building the root file system failed: " + built.explain());
-        }
-        double took = (System.nanoTime() - start) / 1e9;
-        if (took > 5) {
-            System.out.printf("systemd fleet: built the root file system %s in %.0f s%n", built.stdout().strip(), took);
-        }
-        return Path.of(built.stdout().strip());
-    }
-
-    /**
-     * A /24 of 198.19.0.0/16 that no interface on this machine has, with this fleet's bridge on
-     * it. Other runs claim subnets at the same time: a claim that another bridge made at the same
-     * moment is given up and the next tried.
-     */
-    private String claimSubnet() {
-        int start = (int) (ProcessHandle.current().pid() % 254);
-        for (int k = 0; k < 254; k++) {
-            String candidate = "198.19." + (1 + (start + k) % 254);
-            if (sh(base, "ip -o -4 addr show").contains(" " + candidate + ".")) {
-                continue;
-            }
-            ledger.note("bridge", bridge);
-            sh(base, "ip link add \"$1\" type bridge && ip addr add \"$2.1/24\" dev \"$1\" && ip link set \"$1\" up", bridge, candidate);
-            if (sh(base, "ip -o -4 addr show | grep -c \" $1\\.\" || true", candidate).equals("1")) {
-                ledger.note("net", candidate + ".");
-                return candidate;
-            }
-            sh(base, "ip link del \"$1\"", bridge);
-        }
-        throw new IllegalStateException("no free /24 left in 198.19.0.0/16 for systemd test hosts");
     }
 
     private void boot(Path rootfs) throws IOException {
@@ -155,7 +119,8 @@ public final class SystemdFleet implements AutoCloseable {
         }
         bootSeconds = (System.nanoTime() - start) / 1e9;
         StringBuilder states = new StringBuilder();
-        hosts.values().forEach(h -> states.append(' ').append(h.name).append('=').append(h.bootState()));
+        hosts.values().forEach(h -> states.append(' ').append(h.name).append('=').append(h.bootState())
+                .append(h.bootState().equals("degraded") ? " (failed: " + h.inside(FAILED_UNITS) + ")" : ""));
         System.out.printf("systemd fleet %s: %d hosts booted and reachable by ssh in %.1f s (%s)%n", id, hosts.size(), bootSeconds,
                 states.toString().strip());
     }
@@ -345,7 +310,7 @@ public final class SystemdFleet implements AutoCloseable {
             SshProcesses.endTalkingTo(net + ".");
         }
         try {
-            sh(Path.of("/"), "ip link del \"$1\" 2>/dev/null || true", bridge);
+            FleetBridge.remove(bridge);
             for (SystemdHost h : hosts.values()) {
                 sh(Path.of("/"), "rm -rf \"/run/systemd/nspawn/propagate/$1\"", h.machine);
             }

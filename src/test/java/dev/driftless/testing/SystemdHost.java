@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class SystemdHost {
 
+    private static final Path ROOTFS_SCRIPT = Path.of("src/test/scripts/nspawn-rootfs.sh").toAbsolutePath();
     private static final Duration BOOT = Duration.ofMinutes(3);
     private static final Duration COMMAND = Duration.ofMinutes(2);
     private static final Set<String> BOOTED = Set.of("running", "degraded");
@@ -42,6 +43,20 @@ final class SystemdHost {
         this.machine = machine;
         this.ip = ip;
         this.dir = dir;
+    }
+
+    /** Builds the shared root file system when this recipe has none yet (minutes, once), and returns its path. */
+    static Path rootfs() {
+        long start = System.nanoTime();
+        ProcessResult built = ProcessRunner.run(List.of("bash", ROOTFS_SCRIPT.toString()), Map.of(), Duration.ofMinutes(20));
+        if (!built.ok()) {
+            throw new AssertionError("building the root file system failed: " + built.explain());
+        }
+        double took = (System.nanoTime() - start) / 1e9;
+        if (took > 5) {
+            System.out.printf("systemd fleet: built the root file system %s in %.0f s%n", built.stdout().strip(), took);
+        }
+        return Path.of(built.stdout().strip());
     }
 
     /** Starts the container's boot; {@link #awaitBooted} waits for it. */
