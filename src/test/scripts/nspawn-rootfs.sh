@@ -44,7 +44,22 @@ rm -f "$work"/etc/ssh/ssh_host_*
 printf '[Unit]\nBefore=ssh.service\n[Service]\nType=oneshot\nExecStart=/usr/bin/ssh-keygen -A\n[Install]\nWantedBy=multi-user.target\n' \
   > "$work/etc/systemd/system/driftless-hostkeys.service"
 ln -s /etc/systemd/system/driftless-hostkeys.service "$work/etc/systemd/system/multi-user.target.wants/driftless-hostkeys.service"
-printf 'experimental-features = nix-command\nsandbox = false\nsubstituters =\n' > "$work/etc/nix/nix.conf"
+# A non-root user for deploys through sudo: logs in by key (a password of '*' is no password,
+# not a locked account), talks to Nix's daemon (its socket is for nix-users), lingers as root does
+# (trap 1), and has no sudoers entry: tests install the lines they mean to prove.
+chroot "$work" useradd --create-home --shell /bin/sh --groups nix-users deploy
+chroot "$work" usermod --password '*' deploy
+touch "$work/var/lib/systemd/linger/deploy"
+# Closures copied as a user that Nix does not trust go through Nix's daemon, which checks their
+# signatures (require-sigs) against trusted-public-keys. Debian's nix-bin ships and enables the
+# daemon's socket and service; say so here rather than rely on its maintainer scripts.
+chroot "$work" systemctl enable --quiet nix-daemon.socket nix-daemon.service
+# The harness binds a per-fleet copy of this file that adds the test signing key to
+# trusted-public-keys, so root and the daemon read the same settings from boot on.
+printf 'experimental-features = nix-command\nsandbox = false\nsubstituters =\nrequire-sigs = true\ntrusted-users = root\n' \
+  > "$work/etc/nix/nix.conf"
+# debootstrap copies this machine's name; without the file systemd keeps the name nspawn gives.
+rm -f "$work/etc/hostname"
 chroot "$work" apt-get clean
 touch "$work/.complete"
 mv "$work" "$rootfs"

@@ -15,12 +15,16 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * A real fleet for tests: a Git repository made from {@code examples/fleet}, one directory per
- * host with its own store, and a data directory. Everything is real Git and real Nix.
+ * A real fleet for tests: a Git repository made from a fleet flake ({@code examples/fleet} unless
+ * told otherwise), one directory per host with its own store, and a data directory. Everything is
+ * real Git and real Nix.
  */
 public final class FleetFixture implements AutoCloseable {
 
     public static final List<String> HOSTS = List.of("db1", "web1", "web2");
+    public static final Path EXAMPLE_FLEET = Path.of("examples/fleet");
+    /** Generations that behave like NixOS's on hosts that boot systemd (see {@link SystemdFleet}). */
+    public static final Path SYSTEMD_FLEET = Path.of("src/test/fleets/systemd");
 
     private final Path base;
     private final List<String> hosts;
@@ -31,11 +35,15 @@ public final class FleetFixture implements AutoCloseable {
 
     /** The example fleet plus a plain configuration for each of {@code hosts} it does not define. */
     public FleetFixture(List<String> hosts) {
+        this(EXAMPLE_FLEET, hosts);
+    }
+
+    /** A copy of the fleet flake in {@code fleet} plus a plain configuration for each of {@code hosts} it does not define. */
+    public FleetFixture(Path fleet, List<String> hosts) {
         this.hosts = List.copyOf(hosts);
         try {
             base = Files.createTempDirectory("driftless-fleet-");
-            Path example = Path.of("examples/fleet").toAbsolutePath();
-            sh(base, "cp -r \"$1\" repo", example.toString());
+            sh(base, "cp -r \"$1\" repo", fleet.toAbsolutePath().toString());
             for (String host : hosts) {
                 Path file = repo().resolve("hosts").resolve(host + ".nix");
                 if (!Files.exists(file)) {

@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.OptionalLong;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,6 +15,8 @@ import java.util.regex.Pattern;
 public final class SshProcesses {
 
     private static final Pattern MASTER_PID = Pattern.compile("Master running \\(pid=(\\d+)\\)");
+    /** How {@code ss -p} names a socket's process: {@code users:(("ssh",pid=123,fd=3))}. */
+    private static final Pattern SOCKET_USER = Pattern.compile("pid=(\\d+)");
 
     private SshProcesses() {}
 
@@ -52,6 +56,36 @@ public final class SshProcesses {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Every ssh process, master or client, that talks to an address in {@code prefix} (such as
+     * {@code 198.19.7.}): by its open TCP connections, since a master that ControlPersist forked
+     * rewrites its command line, and by its arguments, for a client still connecting.
+     */
+    public static List<Long> talkingTo(String prefix) {
+        Set<Long> pids = new TreeSet<>();
+        String sockets = Shell.sh(Path.of("/"), "ss -Htnp 2>/dev/null || true");
+        for (String line : sockets.split("\n")) {
+            String[] cols = line.trim().split("\\s+");
+            if (cols.length >= 5 && cols[4].startsWith(prefix)) {
+                Matcher m = SOCKET_USER.matcher(line);
+                while (m.find()) {
+                    pids.add(Long.parseLong(m.group(1)));
+                }
+            }
+        }
+        ProcessHandle.allProcesses()
+                .filter(p -> p.info().arguments().map(args -> List.of(args).stream().anyMatch(a -> a.contains(prefix))).orElse(false))
+                .forEach(p -> pids.add(p.pid()));
+        return pids.stream()
+                .filter(pid -> ProcessHandle.of(pid).flatMap(p -> p.info().command()).map(c -> c.endsWith("/ssh")).orElse(false))
+                .toList();
+    }
+
+    /** Ends every ssh process that {@link #talkingTo talks to} {@code prefix}: hosts that are gone must not keep masters alive. */
+    public static void endTalkingTo(String prefix) {
+        talkingTo(prefix).forEach(pid -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
     }
 
     /** Ends every ssh process that uses a directory under {@code base}, and removes base: a test's clean-up after a failure. */

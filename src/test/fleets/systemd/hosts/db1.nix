@@ -1,0 +1,4 @@
+{
+  motd = "db1";
+  services = [ "postgresql" ];
+}

@@ -1,0 +1,4 @@
+{
+  motd = "web1";
+  services = [ "nginx" ];
+}

@@ -1,0 +1,4 @@
+{
+  motd = "web2";
+  services = [ "nginx" ];
+}
