@@ -1,0 +1,174 @@
+package dev.driftless.host;
+
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.driftless.testing.DriftlessProcess;
+import dev.driftless.testing.FixtureSwitch;
+import dev.driftless.testing.FleetFixture;
+import dev.driftless.testing.SystemdFleet;
+import io.restassured.path.json.JsonPath;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The switch on hosts that boot a real systemd, the way a NixOS machine takes it: in a transient
+ * unit that outlives a lost SSH session and is never started twice, judged by its own exit status
+ * and by the units it left failed (not by units that were failed before), and done by a user
+ * other than root through the narrowest sudoers lines. One booted fleet, tests in order.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class SystemdSwitchIT {
+
+    private static final List<String> ROOT_HOSTS = List.of("web1", "web2", "db1");
+    private static final String DEPLOY_HOST = "app1";
+    private static final Duration CONVERGE = Duration.ofSeconds(120);
+    /** The sudoers lines README.md gives for a deploy user, with Debian's paths. */
+    private static final String SUDOERS = """
+            deploy ALL=(root) NOPASSWD: /usr/bin/nix-env -p /nix/var/nix/profiles/system *
+            deploy ALL=(root) NOPASSWD: /usr/bin/systemd-run --unit=driftless-switch-*
+            deploy ALL=(root) NOPASSWD: /usr/bin/systemctl reset-failed driftless-switch-*""";
+
+    private static FleetFixture repo;
+    private static SystemdFleet hosts;
+    private static DriftlessProcess app;
+
+    @BeforeAll
+    static void start() {
+        assumeTrue(SystemdFleet.canRun(), "systemd host tests need root, systemd-nspawn and debootstrap; CI runs as root");
+        repo = new FleetFixture(Path.of("src/test/fleets/systemd"), List.of("web1", "web2", "db1", DEPLOY_HOST));
+        hosts = new SystemdFleet(List.of("web1", "web2", "db1", DEPLOY_HOST));
+        System.out.printf("%d systemd hosts booted in %.1f s%n", 4, hosts.bootSeconds());
+        Map<String, String> config = hosts.controllerConfig(repo);
+        config.put("driftless.hosts." + DEPLOY_HOST + ".target", hosts.target(DEPLOY_HOST, "deploy"));
+        config.put("driftless.hosts." + DEPLOY_HOST + ".sudo", "true");
+        config.put("driftless.reconcile.interval", "3s");
+        config.put("driftless.ssh.connect-timeout", "3s");
+        config.put("driftless.api.token", "systemd-switch-it-" + UUID.randomUUID());
+        app = DriftlessProcess.start(config, "systemd-switch");
+    }
+
+    @AfterAll
+    static void stop() {
+        if (app != null) {
+            app.close();
+        }
+        if (hosts != null) {
+            hosts.close();
+        }
+        if (repo != null) {
+            repo.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aDeployUserWithoutSudoersLinesIsToldWhatIsMissingAndTheRootHostsConverge() {
+        awaitInSync(ROOT_HOSTS, repo.head());
+        for (String host : ROOT_HOSTS) {
+            assertEquals(host(host).getString("actual.path"), hosts.currentSystem(host), host + ": the API says what the host runs");
+            assertEquals(1, hosts.switches(host).size(), host + " switched once: " + hosts.switches(host));
+        }
+        await().atMost(CONVERGE).untilAsserted(() -> app.api().get("/api/v1/hosts/" + DEPLOY_HOST).then()
+                .body("state", equalTo("Degraded"))
+                .body("message", containsString("sudo"))
+                .body("message", containsString("sudoers")));
+        assertEquals(null, hosts.currentSystem(DEPLOY_HOST), "nothing was activated without the sudoers lines");
+    }
+
+    @Test
+    @Order(2)
+    void aDeployUserWithTheDocumentedSudoersLinesConverges() {
+        hosts.installSudoers(DEPLOY_HOST, SUDOERS);
+        app.api().post("/api/v1/hosts/" + DEPLOY_HOST + "/sync").then().statusCode(202);
+        awaitInSync(List.of(DEPLOY_HOST), repo.head());
+        assertEquals(host(DEPLOY_HOST).getString("desired.path"), hosts.currentSystem(DEPLOY_HOST));
+        assertEquals(1, hosts.generation(DEPLOY_HOST));
+    }
+
+    @Test
+    @Order(3)
+    void aSwitchWhoseSessionIsKilledCompletesOnTheHostOnceAndIsReportedInSync() {
+        String sha = repo.commit("hosts/web1.nix", "{ motd = \"web1: slow\"; services = [ \"nginx\" ]; switchSleep = 15; }\n", "web1: a slow switch");
+        String desired = awaitDesired("web1", sha);
+        await().atMost(CONVERGE).pollInterval(Duration.ofMillis(200)).until(() ->
+                hosts.switches("web1").stream().anyMatch(s -> s.path().equals(desired) && !s.finished()));
+        int killed = hosts.killSessions("web1");
+        assertTrue(killed > 0, "the controller's session to web1 was cut");
+
+        awaitInSync(List.of("web1"), sha);
+        assertEquals(desired, hosts.currentSystem("web1"));
+        List<FixtureSwitch> runs = hosts.switches("web1").stream().filter(s -> s.path().equals(desired)).toList();
+        assertEquals(1, runs.size(), "exactly one switch to the new generation ran: " + runs);
+        assertEquals(Integer.valueOf(0), runs.get(0).exitCode());
+    }
+
+    @Test
+    @Order(4)
+    void aHostWithAUnitThatFailedBeforeTheDeployStillTakesAGoodGeneration() {
+        hosts.ssh("db1", "systemd-run --unit=handmade-broken --quiet sh -c 'exit 3'; for i in $(seq 50); do"
+                + " systemctl is-failed -q handmade-broken.service && exit 0; sleep 0.2; done; exit 1");
+        String sha = repo.commit("hosts/db1.nix", "{ motd = \"db1: tuned\"; services = [ \"postgresql\" ]; }\n", "db1: tuned");
+        awaitInSync(List.of("db1"), sha);
+        assertEquals(host("db1").getString("desired.path"), hosts.currentSystem("db1"));
+    }
+
+    @Test
+    @Order(5)
+    void aGenerationWithAUnitThatFailsToStartIsRolledBackToExactlyThePreviousOneNamingTheUnit() {
+        assertRolledBackNamingTheUnit("web2", "{ motd = \"web2: broken\"; failingServices = [ \"payments\" ]; }\n");
+    }
+
+    @Test
+    @Order(6)
+    void aDeployUserRollsBackAFailedGenerationThroughSudoToo() {
+        assertRolledBackNamingTheUnit(DEPLOY_HOST, "{ motd = \"app1: broken\"; failingServices = [ \"payments\" ]; }\n");
+    }
+
+    private static void assertRolledBackNamingTheUnit(String host, String broken) {
+        String previous = hosts.currentSystem(host);
+        int generation = hosts.generation(host);
+        String bad = repo.commit("hosts/" + host + ".nix", broken, host + ": a unit that cannot start");
+        await().atMost(CONVERGE).untilAsserted(() -> app.api().get("/api/v1/hosts/" + host).then()
+                .body("state", equalTo("Degraded"))
+                .body("lastDeployment.commit", equalTo(bad))
+                .body("lastDeployment.result", equalTo("rolled_back"))
+                .body("lastDeployment.message", containsString("payments.service")));
+        assertEquals(previous, hosts.currentSystem(host), host + " runs its previous generation again");
+        assertEquals(generation, hosts.generation(host), host + "'s profile is back on exactly the generation before");
+        assertNotEquals(null, previous);
+    }
+
+    private static String awaitDesired(String host, String sha) {
+        await().atMost(CONVERGE).until(() -> sha.equals(host(host).getString("desired.commit")));
+        return host(host).getString("desired.path");
+    }
+
+    private static void awaitInSync(List<String> names, String sha) {
+        await().atMost(CONVERGE).pollInterval(Duration.ofMillis(250)).untilAsserted(() -> {
+            for (String host : names) {
+                JsonPath h = host(host);
+                assertEquals("InSync", h.getString("state"), host + ": " + h.getString("message"));
+                assertEquals(sha, h.getString("desired.commit"), host + " desired commit");
+            }
+        });
+    }
+
+    private static JsonPath host(String name) {
+        return app.api().get("/api/v1/hosts/" + name).then().statusCode(200).extract().jsonPath();
+    }
+}
