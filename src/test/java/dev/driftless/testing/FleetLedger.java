@@ -81,7 +81,8 @@ final class FleetLedger {
         }
         for (String[] l : lines) {
             switch (l[0]) {
-                case "bridge" -> Shell.sh(Path.of("/"), "ip link del \"$1\" 2>/dev/null || true", l[1]);
+                case "bridge" -> FleetBridge.remove(l[1]);
+                case "nspawn" -> Shell.sh(Path.of("/"), "rm -rf \"/run/systemd/nspawn/propagate/$1\"", l[1]);
                 case "base" -> Shell.sh(Path.of("/"), "chmod -R u+w \"$1\" 2>/dev/null; rm -rf \"$1\"", l[1]);
                 default -> { }
             }
