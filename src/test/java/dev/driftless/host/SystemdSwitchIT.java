@@ -120,7 +120,10 @@ class SystemdSwitchIT {
     @Test
     @Order(4)
     void aHostWithAUnitThatFailedBeforeTheDeployStillTakesAGoodGeneration() {
-        hosts.ssh("db1", "systemd-run --unit=handmade-broken --quiet sh -c 'exit 3'; for i in $(seq 50); do"
+        // A job that fails every two seconds: the switch's reset-failed (as NixOS's does) clears it,
+        // and it is failed again right after, so it is failed before the switch and after it.
+        hosts.ssh("db1", "systemd-run --unit=handmade-broken --quiet --on-active=1s --on-unit-active=2s"
+                + " --timer-property=AccuracySec=1ms /bin/false; for i in $(seq 50); do"
                 + " systemctl is-failed -q handmade-broken.service && exit 0; sleep 0.2; done; exit 1");
         String sha = repo.commit("hosts/db1.nix", "{ motd = \"db1: tuned\"; services = [ \"postgresql\" ]; }\n", "db1: tuned");
         awaitInSync(List.of("db1"), sha);

@@ -113,7 +113,7 @@ public class SshTransport implements HostTransport {
         String link = PROFILE + "-" + generation.generation() + "-link";
         locked("return to generation " + generation.generation(), "[ \"$(readlink -f " + link + ")\" = " + expected + " ] || { echo "
                 + quote("generation " + generation.generation() + " (" + generation.path() + ") is gone from the system profile")
-                + " >&2; exit 3; }; nix-env -p " + PROFILE + " --switch-generation " + generation.generation());
+                + " >&2; exit 3; }; " + nixEnvCommand() + " -p " + PROFILE + " --switch-generation " + generation.generation());
     }
 
     @Override
