@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.driftless.host.transport.SwitchUnit;
 import dev.driftless.testing.DriftlessProcess;
 import dev.driftless.testing.FixtureSwitch;
 import dev.driftless.testing.FleetFixture;
@@ -140,6 +141,29 @@ class SystemdSwitchIT {
     @Order(6)
     void aDeployUserRollsBackAFailedGenerationThroughSudoToo() {
         assertRolledBackNamingTheUnit(DEPLOY_HOST, "{ motd = \"app1: broken\"; failingServices = [ \"payments\" ]; }\n");
+    }
+
+    @Test
+    @Order(7)
+    void aStaleFailedUnitOfTheSwitchsNameIsClearedAndASwitchIsNeverRunTwiceForOneName() {
+        String current = hosts.currentSystem("web1");
+        hosts.ssh("web1", "systemd-run --unit=driftless-switch-stale-1 --quiet /bin/false; for i in $(seq 50); do"
+                + " systemctl is-failed -q driftless-switch-stale-1.service && exit 0; sleep 0.2; done; exit 1");
+        int before = hosts.switches("web1").size();
+        String program = shell(SwitchUnit.start("stale-1", current, "switch", false, "/nix/var/nix/profiles"));
+
+        SwitchUnit.Outcome first = SwitchUnit.parse(hosts.ssh("web1", program));
+        assertTrue(first.succeeded(), first.toString());
+        assertEquals(before + 1, hosts.switches("web1").size(), "the stale unit did not stop the switch");
+
+        SwitchUnit.Outcome again = SwitchUnit.parse(hosts.ssh("web1", program));
+        assertTrue(again.succeeded(), again.toString());
+        assertEquals(before + 1, hosts.switches("web1").size(), "asked again, the host reports the switch that ran instead of a second one");
+        assertEquals(current, hosts.currentSystem("web1"));
+    }
+
+    private static String shell(List<String> argv) {
+        return String.join(" ", argv.stream().map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
     }
 
     private static void assertRolledBackNamingTheUnit(String host, String broken) {

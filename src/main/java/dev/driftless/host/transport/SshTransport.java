@@ -19,6 +19,8 @@ import java.util.regex.Pattern;
  */
 public class SshTransport implements HostTransport {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(SshTransport.class);
+
     private static final String PROFILE = "/nix/var/nix/profiles/system";
     private static final Pattern GENERATION_LINK = Pattern.compile("system-(\\d+)-link");
     /** ssh's own exit code when it could not connect or authenticate. */
@@ -125,6 +127,10 @@ public class SshTransport implements HostTransport {
         }
         if (!outcome.succeeded()) {
             throw new StepFailed("activation", SwitchUnit.explain(runId, "switch", outcome));
+        }
+        if (outcome.onlyFailedBeforeFailedAgain()) {
+            LOG.warnf("%s: the switch to %s exited 4, but only units that were failed before it failed again (%s); counted as a good switch",
+                    describe(), path, String.join(", ", outcome.named()));
         }
     }
 

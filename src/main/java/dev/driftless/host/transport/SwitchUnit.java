@@ -37,17 +37,38 @@ public final class SwitchUnit {
         VANISHED
     }
 
-    /** {@code newlyFailed}: units failed now that were not failed when the switch started. */
-    public record Outcome(State state, int exitCode, List<String> newlyFailed, String output, boolean inUnit) {
+    /**
+     * {@code newlyFailed}: units failed now that were not failed when the switch started;
+     * {@code named}: the units the switch itself said failed (NixOS's "the following units
+     * failed"); {@code failedBefore}: units that were failed when it started.
+     */
+    public record Outcome(State state, int exitCode, List<String> newlyFailed, List<String> named, List<String> failedBefore,
+            String output, boolean inUnit) {
 
         public Outcome(State state, int exitCode, List<String> newlyFailed, String output) {
-            this(state, exitCode, newlyFailed, output, true);
+            this(state, exitCode, newlyFailed, List.of(), List.of(), output, true);
         }
 
+        /**
+         * Exit 0 with no unit newly failed; or exit 4 (units failed) where every unit the switch
+         * named had been failed before it: NixOS's switch resets failed units and reports any that
+         * fail again, so a host with a unit that keeps failing would otherwise refuse every
+         * generation, good ones included.
+         */
         public boolean succeeded() {
-            return state == State.EXITED && exitCode == 0 && newlyFailed.isEmpty();
+            if (state != State.EXITED || !newlyFailed.isEmpty()) {
+                return false;
+            }
+            return exitCode == 0 || onlyFailedBeforeFailedAgain();
+        }
+
+        public boolean onlyFailedBeforeFailedAgain() {
+            return exitCode == UNITS_FAILED && inUnit && !named.isEmpty() && failedBefore.containsAll(named);
         }
     }
+
+    /** NixOS's switch-to-configuration exits with this when a unit failed to start. */
+    static final int UNITS_FAILED = 4;
 
     private SwitchUnit() {}
 
@@ -87,18 +108,32 @@ public final class SwitchUnit {
             return new Outcome(State.NOT_STARTED, -1, List.of(), stdout.strip());
         }
         String output = String.join("\n", lines.subList(0, at)).strip();
-        String[] words = lines.get(at).substring(MARK.length()).strip().split("\\s+");
+        String[] parts = lines.get(at).substring(MARK.length()).split(" \\| ");
+        String[] words = parts[0].strip().split("\\s+");
         int code = words.length > 1 && words[1].matches("-?\\d{1,4}") ? Integer.parseInt(words[1]) : -1;
+        List<String> fresh = units(parts, "new:");
+        List<String> named = units(parts, "named:");
+        List<String> before = units(parts, "before:");
         return switch (words[0]) {
             case "running" -> new Outcome(State.RUNNING, -1, List.of(), output);
-            case "exited" -> new Outcome(code < 0 ? State.VANISHED : State.EXITED, code,
-                    List.of(words).subList(Math.min(2, words.length), words.length), output);
-            case "ran-directly" -> new Outcome(code < 0 ? State.VANISHED : State.EXITED, code, List.of(), output, false);
+            case "exited" -> new Outcome(code < 0 ? State.VANISHED : State.EXITED, code, fresh, named, before, output, true);
+            case "ran-directly" -> new Outcome(code < 0 ? State.VANISHED : State.EXITED, code, List.of(), List.of(), List.of(), output, false);
             case "busy" -> new Outcome(State.BUSY, -1, List.of(), output);
             case "vanished" -> new Outcome(State.VANISHED, -1, List.of(), output);
             case "none" -> new Outcome(State.NONE, -1, List.of(), output);
             default -> new Outcome(State.NOT_STARTED, code, List.of(), output);
         };
+    }
+
+    private static List<String> units(String[] parts, String label) {
+        for (String part : parts) {
+            String p = part.strip();
+            if (p.startsWith(label)) {
+                String rest = p.substring(label.length()).replace(",", " ").strip();
+                return rest.isEmpty() ? List.of() : List.of(rest.split("\\s+"));
+            }
+        }
+        return List.of();
     }
 
     /**
@@ -111,8 +146,11 @@ public final class SwitchUnit {
         switch (o.state()) {
             case EXITED -> {
                 if (o.exitCode() != 0) {
-                    why.append("switch-to-configuration ").append(goal).append(" exited with ").append(o.exitCode())
-                            .append(o.exitCode() == 4 ? " (units failed to start)" : "");
+                    why.append("switch-to-configuration ").append(goal).append(" exited with ").append(o.exitCode());
+                    List<String> culprits = o.named().stream().filter(u -> !o.failedBefore().contains(u)).toList();
+                    if (o.exitCode() == UNITS_FAILED) {
+                        why.append(culprits.isEmpty() ? " (units failed to start)" : " (units failed to start: " + String.join(", ", culprits) + ")");
+                    }
                 }
                 if (!o.newlyFailed().isEmpty()) {
                     why.append(why.isEmpty() ? "" : "; ").append("failed since the switch: ").append(String.join(", ", o.newlyFailed()));
@@ -154,7 +192,11 @@ public final class SwitchUnit {
                 new=$(systemctl list-units --state=failed --plain --no-legend --no-pager 2>/dev/null | awk '{print $1}' \\
                   | LC_ALL=C sort | LC_ALL=C comm -13 "$d/$u.failed-before" - | tr '\\n' ' ')
               fi
-              echo "driftless-switch: $1 $new"
+              named=
+              [ -f "$d/$u.log" ] && named=$(sed -n 's/^warning: the following units failed: //p' "$d/$u.log" | tail -n 1)
+              before=
+              [ -f "$d/$u.failed-before" ] && before=$(tr '\n' ' ' < "$d/$u.failed-before")
+              echo "driftless-switch: $1 | new: $new | named: $named | before: $before"
             }
             active() {
               case "$(systemctl show -p ActiveState --value "$u.service" 2>/dev/null)" in
@@ -217,7 +259,10 @@ public final class SwitchUnit {
             mkdir -p "$d" || exit 70
             find "$d" -type f -mmin +1440 -delete 2>/dev/null
             rm -f "$d/$u.busy"
-            systemctl list-units --state=failed --plain --no-legend --no-pager | awk '{print $1}' | LC_ALL=C sort > "$d/$u.failed-before"
+            # Twice, 0.2 s apart: a job that keeps failing (a timer's) is briefly "activating" each run,
+            # and one look could miss that it was failed before the switch.
+            { systemctl list-units --state=failed --plain --no-legend --no-pager; sleep 0.2
+              systemctl list-units --state=failed --plain --no-legend --no-pager; } | awk '{print $1}' | LC_ALL=C sort -u > "$d/$u.failed-before"
             [ -e "$lock" ] || mkdir -p "$lock"
             flock -E 75 -w 5 "$lock" "$path/bin/switch-to-configuration" "$goal" > "$d/$u.log" 2>&1 < /dev/null
             rc=$?

@@ -27,19 +27,23 @@ import org.junit.jupiter.params.provider.CsvSource;
 class SwitchUnitTest {
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-            "driftless-switch: exited 0 |EXITED|0|''|true",
-            "driftless-switch: exited 4 broken.service  |EXITED|4|broken.service|false",
-            "driftless-switch: exited 0 late.service other.service |EXITED|0|late.service other.service|false",
-            "driftless-switch: running |RUNNING|-1|''|false",
-            "driftless-switch: busy |BUSY|-1|''|false",
-            "driftless-switch: vanished |VANISHED|-1|''|false",
-            "driftless-switch: exited  |VANISHED|-1|''|false",
-            "driftless-switch: none |NONE|-1|''|false",
-            "driftless-switch: ran-directly 0 |EXITED|0|''|true",
-            "driftless-switch: ran-directly 1 |EXITED|1|''|false",
-            "driftless-switch: not-started 1 |NOT_STARTED|1|''|false",
-            "sh: 1: syntax error |NOT_STARTED|-1|''|false",
+    @CsvSource(delimiter = '#', value = {
+            "driftless-switch: exited 0 | new:  | named:  | before:  #EXITED#0#''#true",
+            "driftless-switch: exited 4 | new: broken.service  | named: broken.service | before:  #EXITED#4#broken.service#false",
+            "driftless-switch: exited 0 | new: late.service other.service | named:  | before: #EXITED#0#late.service other.service#false",
+            "driftless-switch: exited 4 | new:  | named: cron-job.service | before: cron-job.service other.service #EXITED#4#''#true",
+            "driftless-switch: exited 4 | new:  | named: cron-job.service, payments.service | before: cron-job.service #EXITED#4#''#false",
+            "driftless-switch: exited 4 | new:  | named:  | before: cron-job.service #EXITED#4#''#false",
+            "driftless-switch: exited 2 | new:  | named:  | before:  #EXITED#2#''#false",
+            "driftless-switch: running #RUNNING#-1#''#false",
+            "driftless-switch: busy #BUSY#-1#''#false",
+            "driftless-switch: vanished #VANISHED#-1#''#false",
+            "driftless-switch: exited  #VANISHED#-1#''#false",
+            "driftless-switch: none #NONE#-1#''#false",
+            "driftless-switch: ran-directly 0 #EXITED#0#''#true",
+            "driftless-switch: ran-directly 1 #EXITED#1#''#false",
+            "driftless-switch: not-started 1 #NOT_STARTED#1#''#false",
+            "sh: 1: syntax error #NOT_STARTED#-1#''#false",
     })
     void theLastMarkerLineSaysHowTheSwitchEnded(String line, SwitchUnit.State state, int code, String failed, boolean succeeded) {
         SwitchUnit.Outcome o = SwitchUnit.parse("activating...\n" + line + "\n");
@@ -52,9 +56,9 @@ class SwitchUnitTest {
     @Test
     void theSwitchsOutputBeforeTheMarkerIsKeptForTheMessage() {
         SwitchUnit.Outcome o = SwitchUnit.parse("starting broken.service\nwarning: the following units failed: broken.service\n"
-                + "driftless-switch: exited 4 broken.service\n");
+                + "driftless-switch: exited 4 | new: broken.service | named: broken.service | before: \n");
         String why = SwitchUnit.explain("deploy-0123456789abcdef", "switch", o);
-        assertTrue(why.startsWith("switch-to-configuration switch exited with 4 (units failed to start); failed since the switch: broken.service"), why);
+        assertTrue(why.startsWith("switch-to-configuration switch exited with 4 (units failed to start: broken.service); failed since the switch: broken.service"), why);
         assertTrue(why.contains("warning: the following units failed: broken.service"), why);
         assertTrue(why.contains("journalctl -u driftless-switch-deploy-0123456789abcdef"), why);
     }
