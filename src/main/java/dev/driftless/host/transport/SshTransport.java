@@ -49,6 +49,18 @@ public class SshTransport implements HostTransport {
     }
 
     public SshTransport(HostTarget.Ssh target, SshOptions options, Map<String, String> nixEnv, Duration timeout, boolean sudo) {
+        this(target, options, nixEnv, timeout, sudo, ProcessRunner::run);
+    }
+
+    /** How a command runs here: the system's processes, or a recorder in a unit test. */
+    interface Runner {
+        ProcessResult run(List<String> argv, Map<String, String> env, Duration limit);
+    }
+
+    private final Runner runner;
+
+    SshTransport(HostTarget.Ssh target, SshOptions options, Map<String, String> nixEnv, Duration timeout, boolean sudo, Runner runner) {
+        this.runner = runner;
         this.target = target;
         this.options = options;
         this.nixEnv = nixEnv;
@@ -78,7 +90,7 @@ public class SshTransport implements HostTransport {
     public void copy(String path) throws HostUnreachable, StepFailed {
         Map<String, String> env = new HashMap<>(nixEnv);
         env.put("NIX_SSHOPTS", String.join(" ", options.forNix(target)));
-        ProcessResult result = ProcessRunner.run(List.of("nix", "copy", "--to", "ssh-ng://" + target.authority(), path), env, timeout);
+        ProcessResult result = runner.run(List.of("nix", "copy", "--to", "ssh-ng://" + target.authority(), path), env, timeout);
         if (result.ok()) {
             return;
         }
@@ -203,7 +215,7 @@ public class SshTransport implements HostTransport {
     }
 
     private ProcessResult ssh(String command, Duration limit) {
-        ProcessResult result = ProcessRunner.run(argv(command), Map.of(), limit);
+        ProcessResult result = runner.run(argv(command), Map.of(), limit);
         if (result.exitCode() == SSH_FAILED) {
             dropConnection();
         }
@@ -219,7 +231,7 @@ public class SshTransport implements HostTransport {
         List<String> argv = new ArrayList<>(List.of("ssh"));
         argv.addAll(options.forSsh(target));
         argv.addAll(List.of("-O", "exit", "--", target.destination()));
-        ProcessRunner.run(argv, Map.of(), MASTER_EXIT_WAIT);
+        runner.run(argv, Map.of(), MASTER_EXIT_WAIT);
     }
 
     /**
