@@ -66,8 +66,15 @@ let
     _status=0
     mkdir -p /run/nixos
     ${if switchSleep > 0 then ''
-    echo "activating takes ${toString switchSleep} s" >&2
-    sleep ${toString switchSleep}
+    # Says where it is each second, as a long activation does: output to a session that is gone
+    # ends it half-way, as it ends NixOS's switch-to-configuration-ng (a Rust program, whose
+    # prints fail once stdout is a broken pipe).
+    i=0
+    while [ "$i" -lt ${toString switchSleep} ]; do
+      i=$((i + 1))
+      echo "activating: $i of ${toString switchSleep} s" >&2
+      sleep 1
+    done
     '' else ""}
     ( :
     ${extraActivation}

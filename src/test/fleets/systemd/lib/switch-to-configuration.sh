@@ -23,8 +23,9 @@ EOF
     exit 1 ;;
 esac
 
-# As NixOS's: a switch whose terminal or SSH session went away carries on.
-trap '' PIPE
+# No SIGPIPE handling of its own: like switch-to-configuration-ng, a switch whose output goes
+# to a session that went away ends at its next line, half-way. Run it where its output cannot
+# break (a transient unit writing to a file) to have it carry on.
 record=/var/lib/driftless-fixture/switches
 mkdir -p /run/nixos /run/driftless-fixture "${record%/*}"
 id="$$-$(date +%s%N)"
