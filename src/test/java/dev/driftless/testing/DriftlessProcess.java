@@ -62,7 +62,8 @@ public final class DriftlessProcess implements AutoCloseable {
         String jar = System.getProperty("driftless.runner.jar", "target/quarkus-app/quarkus-run.jar");
         int port = ChildJvm.freePort();
         List<String> command = new ArrayList<>(wrapper);
-        command.addAll(List.of(ChildJvm.javaBin(), "-Dquarkus.http.port=" + port));
+        command.addAll(ChildJvm.java());
+        command.add("-Dquarkus.http.port=" + port);
         config.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar));
         try {
