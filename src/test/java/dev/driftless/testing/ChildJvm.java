@@ -15,6 +15,24 @@ final class ChildJvm {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
+    /**
+     * This JVM's java with the options every JVM a test starts gets: {@code driftless.it.jvm-options}
+     * (space-separated), by default {@code -XX:TieredStopAtLevel=1}. The processes tests start live for
+     * seconds, not hours: with the C1 compiler alone a Driftless start costs about half the CPU time,
+     * which on a two-core machine running several of them at once is what the tests wait for. Pass
+     * {@code -Ddriftless.it.jvm-options=} to run them as a production JVM would.
+     */
+    static java.util.List<String> java() {
+        java.util.List<String> command = new java.util.ArrayList<>();
+        command.add(javaBin());
+        for (String option : System.getProperty("driftless.it.jvm-options", "-XX:TieredStopAtLevel=1").trim().split("\\s+")) {
+            if (!option.isEmpty()) {
+                command.add(option);
+            }
+        }
+        return command;
+    }
+
     /** SIGTERM, as a service manager would stop it; SIGKILL if it has not gone within {@code seconds}. */
     static void stop(Process process, int seconds) {
         process.destroy();

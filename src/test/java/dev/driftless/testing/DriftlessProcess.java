@@ -18,12 +18,15 @@ import java.util.concurrent.TimeUnit;
 public final class DriftlessProcess implements AutoCloseable {
 
     private final Process process;
+    /** Started under a wrapper command such as strace: {@link #process} is the wrapper, the application its child. */
+    private final boolean wrapped;
     private final int port;
     private final Path log;
     private final Map<String, String> config;
 
-    private DriftlessProcess(Process process, int port, Path log, Map<String, String> config) {
+    private DriftlessProcess(Process process, boolean wrapped, int port, Path log, Map<String, String> config) {
         this.process = process;
+        this.wrapped = wrapped;
         this.port = port;
         this.log = log;
         this.config = Map.copyOf(config);
@@ -59,7 +62,8 @@ public final class DriftlessProcess implements AutoCloseable {
         String jar = System.getProperty("driftless.runner.jar", "target/quarkus-app/quarkus-run.jar");
         int port = ChildJvm.freePort();
         List<String> command = new ArrayList<>(wrapper);
-        command.addAll(List.of(ChildJvm.javaBin(), "-Dquarkus.http.port=" + port));
+        command.addAll(ChildJvm.java());
+        command.add("-Dquarkus.http.port=" + port);
         config.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar));
         try {
@@ -67,7 +71,7 @@ public final class DriftlessProcess implements AutoCloseable {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
             builder.environment().putAll(env);
             Process process = builder.start();
-            return new DriftlessProcess(process, port, log, config);
+            return new DriftlessProcess(process, !wrapper.isEmpty(), port, log, config);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -136,6 +140,7 @@ public final class DriftlessProcess implements AutoCloseable {
 
     /** Kills it with SIGKILL, as a crash or the OOM killer would: no shutdown hooks run. */
     public void kill() {
+        application().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         try {
             process.waitFor(30, TimeUnit.SECONDS);
@@ -144,10 +149,27 @@ public final class DriftlessProcess implements AutoCloseable {
         }
     }
 
-    /** Stops it as a service manager would, with SIGTERM, and waits for it to go. */
+    /**
+     * Stops it as a service manager would, with SIGTERM, and waits for it to go. Under a wrapper the
+     * signal goes to the application itself: strace, for one, does not end the command it traces
+     * on SIGTERM (it stayed, tracing, for over a minute), and it exits once that command has.
+     */
     @Override
     public void close() {
+        if (wrapped) {
+            application().forEach(ProcessHandle::destroy);
+            try {
+                process.waitFor(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
         ChildJvm.stop(process, 30);
+    }
+
+    /** The application when it runs under a wrapper, which is then its parent; nothing otherwise. */
+    private java.util.stream.Stream<ProcessHandle> application() {
+        return wrapped ? process.toHandle().children() : java.util.stream.Stream.empty();
     }
 
 }

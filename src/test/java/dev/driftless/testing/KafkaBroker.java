@@ -76,8 +76,8 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Runs one of Kafka's own command-line tools, such as {@code kafka.tools.ConsoleConsumer}, to completion. */
     public ProcessResult tool(Duration timeout, String mainClass, String... args) {
-        List<String> command = new ArrayList<>(List.of(ChildJvm.javaBin(), "-cp", classpath,
-                "-Dlog4j2.configurationFile=" + log4j(), mainClass));
+        List<String> command = new ArrayList<>(ChildJvm.java());
+        command.addAll(List.of("-cp", classpath, "-Dlog4j2.configurationFile=" + log4j(), mainClass));
         command.addAll(List.of(args));
         return ProcessRunner.run(command, Map.of(), timeout, dir);
     }
@@ -123,8 +123,10 @@ public final class KafkaBroker implements AutoCloseable {
 
     private void launch() {
         try {
-            process = new ProcessBuilder(ChildJvm.javaBin(), "-Xmx512m", "-cp", classpath, "-Dlog4j2.configurationFile=" + log4j(),
-                    "kafka.Kafka", dir.resolve("server.properties").toString())
+            List<String> command = new ArrayList<>(ChildJvm.java());
+            command.addAll(List.of("-Xmx512m", "-cp", classpath, "-Dlog4j2.configurationFile=" + log4j(),
+                    "kafka.Kafka", dir.resolve("server.properties").toString()));
+            process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.log").toFile()))
                     .start();
