@@ -22,7 +22,7 @@ class ApiJsonFuzzTest {
     private static final List<String> CLAIMS = List.of("groups", "roles", "scope", "realm_access/roles", "resource_access/driftless/roles",
             "https://driftless.example/roles", "a//b", "/", "");
 
-    @FuzzTest(maxDuration = "20s")
+    @FuzzTest(maxDuration = "10s")
     void anyTokenClaimsOpenOnlyWhatAConfiguredRoleOpens(FuzzedDataProvider data) {
         String claim = data.pickValue(CLAIMS);
         boolean configured = data.consumeBoolean();

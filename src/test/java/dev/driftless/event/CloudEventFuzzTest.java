@@ -24,7 +24,7 @@ class CloudEventFuzzTest {
             new CloudEventDeserializer.Evaluations(), new CloudEventDeserializer.BuildRequests(), new CloudEventDeserializer.BuildResults());
     private static final List<Class<?>> TOPIC_RECORDS = List.of(CommitObserved.class, EvaluationResult.class, BuildRequest.class, BuildResult.class);
 
-    @FuzzTest(maxDuration = "30s")
+    @FuzzTest(maxDuration = "10s")
     void anyBytesDecodeToTheEventTheyHoldOrAreRejectedAsMalformed(byte[] bytes) {
         for (int i = 0; i < TOPICS.size(); i++) {
             Deserializer<?> topic = TOPICS.get(i);

@@ -81,8 +81,14 @@ class SystemdSwitchIT {
     void aDeployUserWithoutSudoersLinesIsToldWhatIsMissingAndTheRootHostsConverge() {
         awaitInSync(ROOT_HOSTS, repo.head());
         for (String host : ROOT_HOSTS) {
-            assertEquals(host(host).getString("actual.path"), hosts.currentSystem(host), host + ": the API says what the host runs");
-            assertEquals(1, hosts.switches(host).size(), host + " switched once: " + hosts.switches(host));
+            JsonPath h = host(host);
+            String desired = h.getString("desired.path");
+            assertEquals(desired, hosts.currentSystem(host), host + ": /run/current-system on the host");
+            assertEquals(desired, h.getString("actual.path"), host + ": the actual path Driftless reports");
+            assertEquals(1, hosts.generation(host), host + ": system profile generation");
+            assertOneSwitch(host, hosts.switches(host), desired);
+            String service = host.startsWith("web") ? "nginx.service" : "postgresql.service";
+            assertEquals("active", hosts.console(host, "systemctl is-active \"$1\" || true", service), host + ": " + service);
         }
         await().atMost(CONVERGE).untilAsserted(() -> app.api().get("/api/v1/hosts/" + DEPLOY_HOST).then()
                 .body("state", equalTo("Degraded"))
@@ -103,6 +109,22 @@ class SystemdSwitchIT {
 
     @Test
     @Order(3)
+    void aGenerationThatRestartsSshdConverges() {
+        String sshdBefore = sshdPid("web2");
+        int runsBefore = hosts.switches("web2").size();
+        String sha = repo.commit("hosts/web2.nix", "{ motd = \"web2: new sshd settings\"; services = [ \"nginx\" ]; restartSshd = true; }\n",
+                "web2: new sshd settings");
+        awaitInSync(List.of("web2"), sha);
+        String desired = host("web2").getString("desired.path");
+        assertEquals(desired, hosts.currentSystem("web2"));
+        List<FixtureSwitch> runs = hosts.switches("web2");
+        assertOneSwitch("web2", runs.subList(runsBefore, runs.size()), desired);
+        assertNotEquals(sshdBefore, sshdPid("web2"), "the switch restarted ssh.service");
+        assertEquals("web2", hosts.ssh("web2", "hostname"), "new ssh logins work after the restart");
+    }
+
+    @Test
+    @Order(4)
     void aSwitchWhoseSessionIsKilledCompletesOnTheHostOnceAndIsReportedInSync() {
         String sha = repo.commit("hosts/web1.nix", "{ motd = \"web1: slow\"; services = [ \"nginx\" ]; switchSleep = 15; }\n", "web1: a slow switch");
         String desired = awaitDesired("web1", sha);
@@ -119,7 +141,7 @@ class SystemdSwitchIT {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void aHostWithAUnitThatFailedBeforeTheDeployStillTakesAGoodGeneration() {
         // A job that fails every two seconds: the switch's reset-failed (as NixOS's does) clears it,
         // and it is failed again right after, so it is failed before the switch and after it.
@@ -132,19 +154,19 @@ class SystemdSwitchIT {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void aGenerationWithAUnitThatFailsToStartIsRolledBackToExactlyThePreviousOneNamingTheUnit() {
         assertRolledBackNamingTheUnit("web2", "{ motd = \"web2: broken\"; failingServices = [ \"payments\" ]; }\n");
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aDeployUserRollsBackAFailedGenerationThroughSudoToo() {
         assertRolledBackNamingTheUnit(DEPLOY_HOST, "{ motd = \"app1: broken\"; failingServices = [ \"payments\" ]; }\n");
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void aStaleFailedUnitOfTheSwitchsNameIsClearedAndASwitchIsNeverRunTwiceForOneName() {
         String current = hosts.currentSystem("web1");
         hosts.ssh("web1", "systemd-run --unit=driftless-switch-stale-1 --quiet /bin/false; for i in $(seq 50); do"
@@ -178,6 +200,18 @@ class SystemdSwitchIT {
         assertEquals(previous, hosts.currentSystem(host), host + " runs its previous generation again");
         assertEquals(generation, hosts.generation(host), host + "'s profile is back on exactly the generation before");
         assertNotEquals(null, previous);
+    }
+
+    private static void assertOneSwitch(String host, List<FixtureSwitch> runs, String path) {
+        assertEquals(1, runs.size(), host + ": switch-to-configuration runs " + runs);
+        FixtureSwitch run = runs.get(0);
+        assertEquals("switch", run.goal(), host + ": " + run);
+        assertEquals(path, run.path(), host + ": " + run);
+        assertEquals(Integer.valueOf(0), run.exitCode(), host + ": " + run);
+    }
+
+    private static String sshdPid(String host) {
+        return hosts.console(host, "systemctl show -P MainPID ssh.service");
     }
 
     private static String awaitDesired(String host, String sha) {
