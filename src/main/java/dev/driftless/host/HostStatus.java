@@ -42,8 +42,15 @@ public record HostStatus(String name, String target, HostState state, Desired de
         return new HostStatus(name, target, state, desired, actual, start, newCause, lastDeployment, message, observedAt, record);
     }
 
+    /**
+     * The run's verdict that the host reached what it was asked for. A commit promoted while that
+     * run acted is already this status's desired state: a host that does not run it yet is out of
+     * sync, waiting for it, however good the run's own verdict was.
+     */
     public HostStatus converged(String newMessage) {
-        return new HostStatus(name, target, HostState.IN_SYNC, desired, actual, null, null, lastDeployment, newMessage, observedAt, record);
+        HostStatus reached = new HostStatus(name, target, HostState.IN_SYNC, desired, actual, null, null, lastDeployment, newMessage,
+                observedAt, record);
+        return reached.withDesired(desired);
     }
 
     public HostStatus converged() {

@@ -34,4 +34,12 @@ class HostStatusTest {
         assertEquals(first, status.driftSince());
         assertEquals(null, status.converged().driftSince());
     }
+
+    @Test
+    void aRunThatReachedTheOldGenerationAfterANewCommitWasPromotedLeavesTheHostOutOfSync() {
+        HostStatus promotedMeanwhile = HostStatus.unknown("web1", "local:/x").withDesired(NEW);
+        HostStatus recorded = promotedMeanwhile.observed(new Actual(OLD.path(), 1), Instant.now()).converged("in sync on generation 1");
+        assertEquals(HostState.OUT_OF_SYNC, recorded.state());
+        assertEquals("commit bbb is waiting to be deployed", recorded.message());
+    }
 }

@@ -172,7 +172,7 @@ class SystemdSwitchIT {
         hosts.ssh("web1", "systemd-run --unit=driftless-switch-stale-1 --quiet /bin/false; for i in $(seq 50); do"
                 + " systemctl is-failed -q driftless-switch-stale-1.service && exit 0; sleep 0.2; done; exit 1");
         int before = hosts.switches("web1").size();
-        String program = shell(SwitchUnit.start("stale-1", current, "switch", false, "/nix/var/nix/profiles"));
+        String program = shell(SwitchUnit.start("stale-1", current, "switch", false, "/nix/var/nix"));
 
         SwitchUnit.Outcome first = SwitchUnit.parse(hosts.ssh("web1", program));
         assertTrue(first.succeeded(), first.toString());

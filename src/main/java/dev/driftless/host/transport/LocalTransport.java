@@ -129,7 +129,7 @@ public class LocalTransport implements HostTransport {
     /** Under the host's deploy lock, so that no two steps that change the host run at once. */
     private List<String> locked(List<String> command) {
         List<String> argv = new ArrayList<>(List.of("flock", "-E", String.valueOf(SshTransport.LOCKED), "-w", "5",
-                root.resolve("run/driftless-deploy.lock").toString()));
+                root.resolve(SshTransport.LOCK.substring(1)).toString()));
         argv.addAll(command);
         return argv;
     }
@@ -159,7 +159,7 @@ public class LocalTransport implements HostTransport {
             throw new HostBusy(step + " outlived driftless.deploy.timeout (" + timeout.toSeconds() + " s) and was stopped");
         }
         if (result.exitCode() == SshTransport.LOCKED && "flock".equals(command.get(0))) {
-            throw new HostBusy("another deploy step still runs on " + root + " (it holds run/driftless-deploy.lock); waiting for it to end");
+            throw new HostBusy("another deploy step still runs on " + root + " (it holds the lock on " + root.resolve(SshTransport.LOCK.substring(1)) + "); waiting for it to end");
         }
         if (!result.ok()) {
             throw new StepFailed(step, result.explain());

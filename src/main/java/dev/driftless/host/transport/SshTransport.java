@@ -26,11 +26,13 @@ public class SshTransport implements HostTransport {
     /** ssh's own exit code when it could not connect or authenticate. */
     private static final int SSH_FAILED = 255;
     /**
-     * The deploy lock: {@code flock} on the profiles directory, which every NixOS host has and every
-     * user can open, so a deploy user reached through sudo takes the same lock as root. A lock is
-     * released when its holder dies, so a reboot or a killed step never leaves it held.
+     * The deploy lock: {@code flock} on Nix's state directory, which exists wherever nix-daemon
+     * runs (its socket lives under it, while {@code profiles} appears only at the daemon's first
+     * client) and which every user can open, so a deploy user reached through sudo takes the same
+     * lock as root. A lock is released when its holder dies, so a reboot or a killed step never
+     * leaves it held.
      */
-    static final String LOCK = "/nix/var/nix/profiles";
+    static final String LOCK = "/nix/var/nix";
     /** What {@code flock -E} exits with when another step holds the lock. */
     static final int LOCKED = 75;
     private static final int LOCK_WAIT_SECONDS = 5;
