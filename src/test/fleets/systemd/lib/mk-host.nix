@@ -12,6 +12,7 @@
 , restartSshd ? false     # the activation asks for ssh.service to be restarted, as a changed sshd config does
 , switchSleep ? 0         # seconds the activation takes, long enough to outlive an SSH session if need be
 , kernel ? "6.1.0-driftless"  # what kernel, initrd and kernel-modules hold: another value makes booted != current
+, inhibitors ? "systemd 252" # switch-inhibitors, as NixOS's system.switch.inhibitors: a change refuses a live switch
 , dropNewSsh ? false      # a firewall unit whose nftables rule drops new ssh connections (bare SYNs to port 22)
 , extraActivation ? ""    # shell run by the activation; a failing command fails it (exit 2), as on NixOS
 , extraBuildCommands ? "" # shell run at build time; a failing command fails the build
@@ -83,13 +84,19 @@ let
     ln -sfn "$systemConfig" /run/current-system
     exit $_status
   '';
+  # As on NixOS, kernel, initrd and kernel-modules are links to store paths of their own, shared by
+  # every generation with the same kernel: booted and current differ in them only when it changes.
+  boot = {
+    "kernel" = builtins.toFile "driftless-fixture-kernel-${kernel}" "driftless fixture kernel ${kernel}\n";
+    "initrd" = builtins.toFile "driftless-fixture-initrd-${kernel}" "driftless fixture initrd for ${kernel}\n";
+    "kernel-modules" = builtins.toFile "driftless-fixture-modules-${kernel}" "driftless fixture modules for ${kernel}\n";
+  };
+  linkList = map (p: "${p}=${boot.${p}}") (builtins.attrNames boot);
   # Every file of the toplevel, by path under $out; @out@ in them becomes the toplevel's path.
   files = {
     "activate" = activation;
-    "kernel" = "driftless fixture kernel ${kernel}\n";
-    "initrd" = "driftless fixture initrd for ${kernel}\n";
-    "kernel-modules" = "driftless fixture modules for ${kernel}\n";
     "nixos-version" = "driftless-fixture\n";
+    "switch-inhibitors" = "${inhibitors}\n";
     "etc/motd" = "${motd}\n";
     "etc/hostname" = "${name}\n";
   } // (if dropNewSsh then { "etc/nftables.conf" = ruleset; } else { })
@@ -102,6 +109,7 @@ in
     builder = "/bin/sh";
     PATH = "/usr/bin:/bin";
     files = builtins.concatStringsSep "\n" fileList;
+    links = builtins.concatStringsSep "\n" linkList;
     switch = ./switch-to-configuration.sh;
     args = [ "-c" ''
       set -e
@@ -109,6 +117,7 @@ in
         mkdir -p "$out/$(dirname "$path")"
         sed "s|@out@|$out|g" "$src" > "$out/$path"
       done
+      echo "$links" | while IFS='=' read -r path target; do ln -s "$target" "$out/$path"; done
       chmod +x $out/activate
       mkdir -p $out/bin
       sed "s|@out@|$out|g" "$switch" > $out/bin/switch-to-configuration

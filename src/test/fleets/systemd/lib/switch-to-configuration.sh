@@ -38,6 +38,18 @@ if ! flock -n 9; then
   exit 1
 fi
 
+# As NixOS's: a generation whose switch inhibitors differ from the running one's cannot be
+# activated live (a new systemd, say); it can only be booted.
+if [ "$action" = switch ] || [ "$action" = test ]; then
+  if [ -f /run/current-system/switch-inhibitors ] && [ -f "$out/switch-inhibitors" ] \
+      && ! cmp -s /run/current-system/switch-inhibitors "$out/switch-inhibitors" && [ -z "${NIXOS_NO_CHECK:-}" ]; then
+    echo "There are changes to critical components of the system:" >&2
+    diff /run/current-system/switch-inhibitors "$out/switch-inhibitors" >&2
+    echo "Refusing to switch: reboot into it (switch-to-configuration boot)" >&2
+    exit 1
+  fi
+fi
+
 if [ "$action" = switch ] || [ "$action" = boot ]; then
   # The boot loader entry: what the host boots next.
   mkdir -p /boot

@@ -15,14 +15,17 @@ import java.util.Locale;
  */
 public record HostView(String name, String target, String state, boolean inSync, DesiredView desired, ActualView actual,
         Instant driftSince, String driftCause, DeploymentView lastDeployment, String message, Instant observedAt, boolean owned,
-        AppliedView lastApplied, AttemptView lastAttempt, QuarantineView quarantine, HoldView hold) {
+        AppliedView lastApplied, AttemptView lastAttempt, QuarantineView quarantine, HoldView hold, boolean rebootRequired, BootView boot) {
+
+    /** {@code booted}: {@code /run/booted-system}; {@code bootDefault}: what the system profile, and so the next boot, points at. */
+    public record BootView(String booted, String bootDefault) {}
 
     public record DesiredView(String commit, Instant committedAt, String path) {}
 
     public record ActualView(String path, int generation) {}
 
     public record DeploymentView(String commit, String path, String result, Integer generation, Instant startedAt,
-            Instant finishedAt, String message) {}
+            Instant finishedAt, String message, String reason) {}
 
     public record AppliedView(String commit, String path, int generation, Instant at) {}
 
@@ -45,7 +48,9 @@ public record HostView(String name, String target, String state, boolean inSync,
                 r.attempt() == null ? null : new AttemptView(r.attempt().commit(), r.attempt().path(),
                         r.attempt().outcome().name().toLowerCase(Locale.ROOT), Redaction.redact(r.attempt().reason()), r.attempt().at(), actual(r.attempt().before())),
                 r.quarantine() == null ? null : new QuarantineView(r.quarantine().path(), Redaction.redact(r.quarantine().reason()), r.quarantine().at()),
-                r.hold() == null ? null : new HoldView(actual(r.hold().on()), r.hold().pending(), r.hold().reason(), r.hold().at()));
+                r.hold() == null ? null : new HoldView(actual(r.hold().on()), r.hold().pending(), r.hold().reason(), r.hold().at()),
+                s.rebootRequired(), s.actual() == null || s.actual().boot() == null ? null
+                        : new BootView(s.actual().boot().booted(), s.actual().boot().bootDefault()));
     }
 
     private static ActualView actual(Actual a) {
@@ -54,6 +59,6 @@ public record HostView(String name, String target, String state, boolean inSync,
 
     private static DeploymentView deployment(Deployment d) {
         return d == null ? null : new DeploymentView(d.commit(), d.path(), d.result().label(), d.generation(), d.startedAt(),
-                d.finishedAt(), Redaction.redact(d.message()));
+                d.finishedAt(), Redaction.redact(d.message()), d.reason());
     }
 }

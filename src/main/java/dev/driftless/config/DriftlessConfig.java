@@ -181,6 +181,12 @@ public interface DriftlessConfig {
         /** Overrides {@code driftless.deploy.sudo} for this host. */
         Optional<Boolean> sudo();
 
+        /** Overrides {@code driftless.deploy.confirm-timeout} for this host. */
+        Optional<Duration> confirmTimeout();
+
+        /** Overrides {@code driftless.deploy.goal} for this host: {@code switch}, {@code boot} or {@code test}. */
+        Optional<String> goal();
+
         /** This host's checks by name; one of the same name as a fleet check replaces it whole. */
         Map<String, Check> checks();
     }
@@ -238,6 +244,22 @@ public interface DriftlessConfig {
         /** Upper bound for one copy or activation command. */
         @WithDefault("10m")
         Duration timeout();
+
+        /**
+         * How long after its switch ends a generation on an SSH host with systemd waits for the
+         * controller's confirmation over a new connection; without it, the host's guard returns
+         * the host to the generation it ran before. Covers the health checks, which run first.
+         */
+        @WithDefault("30s")
+        Duration confirmTimeout();
+
+        /**
+         * How hosts take a generation, as {@code nixos-rebuild}'s actions: {@code switch} (activate
+         * and make it the boot default), {@code boot} (make it the boot default, to run after the next
+         * reboot) or {@code test} (activate without making it the boot default).
+         */
+        @WithDefault("switch")
+        String goal();
 
         /**
          * A command run on every host after each switch, as the check named {@code health-check};

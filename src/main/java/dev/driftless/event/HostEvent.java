@@ -19,6 +19,7 @@ public record HostEvent(String specversion, String id, String source, String typ
     public static final String DEPLOYMENT_SUCCEEDED = PREFIX + "deployment.succeeded";
     public static final String DEPLOYMENT_FAILED = PREFIX + "deployment.failed";
     public static final String DEPLOYMENT_ROLLED_BACK = PREFIX + "deployment.rolled-back";
+    public static final String REBOOT_REQUIRED = PREFIX + "host.reboot-required";
     public static final String INCIDENT_OPENED = PREFIX + "incident.opened";
     public static final String INCIDENT_CLOSED = PREFIX + "incident.closed";
     /** Subject is the branch: a head was not deployed because it rewrote the deployed history. */

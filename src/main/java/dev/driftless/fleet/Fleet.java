@@ -154,6 +154,6 @@ public class Fleet {
             case HistoryEntry.ROLLED_BACK -> Deployment.Result.ROLLED_BACK;
             default -> Deployment.Result.FAILED;
         };
-        return new Deployment(e.commit(), e.path(), result, e.generation(), e.at(), e.at(), e.message());
+        return new Deployment(e.commit(), e.path(), result, e.generation(), e.at(), e.at(), e.message(), e.cause());
     }
 }

@@ -2,9 +2,13 @@ package dev.driftless.host;
 
 import java.time.Instant;
 
-/** One attempt to put a generation on a host, and how it ended. */
+/**
+ * One attempt to put a generation on a host, and how it ended.
+ *
+ * @param reason why it did not succeed, as a label ({@code failed-deploy}, {@code lost-connectivity}); null when it did
+ */
 public record Deployment(String commit, String path, Result result, Integer generation, Instant startedAt,
-        Instant finishedAt, String message) {
+        Instant finishedAt, String message, String reason) {
 
     public enum Result {
         SUCCEEDED("succeeded"),

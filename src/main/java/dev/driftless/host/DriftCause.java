@@ -5,7 +5,9 @@ public enum DriftCause {
     NEW_COMMIT("new-commit"),
     OUT_OF_BAND("out-of-band"),
     FAILED_DEPLOY("failed-deploy"),
-    UNREACHABLE("unreachable");
+    UNREACHABLE("unreachable"),
+    /** A generation after which the host could not be reached over a new connection: it was rolled back. */
+    LOST_CONNECTIVITY("lost-connectivity");
 
     private final String label;
 

@@ -41,11 +41,18 @@ public record HostRecord(Applied applied, Attempt attempt, Quarantine quarantine
             /** Failed and the host runs {@code before} again, verified. */
             ROLLED_BACK,
             /** Failed and the return to {@code before} failed too: a person must look. */
-            ROLLBACK_FAILED
+            ROLLBACK_FAILED,
+            /** Made the boot default without being activated (goal boot, or a switch NixOS inhibits): it runs after a reboot. */
+            STAGED
         }
 
         public boolean inProgress() {
             return outcome == Outcome.IN_PROGRESS;
+        }
+
+        /** This attempt left {@code path} as the boot default, waiting for a reboot. */
+        public boolean staged(String path) {
+            return outcome == Outcome.STAGED && this.path.equals(path);
         }
 
         public Attempt ended(Outcome how, String why, Instant at) {

@@ -24,7 +24,7 @@ public record HostStatus(String name, String target, HostState state, Desired de
 
     /** A new desired generation; a host that was in sync is not any more until it runs it. */
     public HostStatus withDesired(Desired newDesired) {
-        boolean behind = state == HostState.IN_SYNC && newDesired != null && actual != null && !newDesired.path().equals(actual.path());
+        boolean behind = state == HostState.IN_SYNC && newDesired != null && actual != null && !reaches(newDesired.path());
         return new HostStatus(name, target, behind ? HostState.OUT_OF_SYNC : state, newDesired, actual, driftSince, cause,
                 lastDeployment, behind ? "commit " + newDesired.commit() + " is waiting to be deployed" : message, observedAt, record);
     }
@@ -59,5 +59,25 @@ public record HostStatus(String name, String target, HostState state, Desired de
 
     public HostStatus deployed(Deployment deployment) {
         return new HostStatus(name, target, state, desired, actual, driftSince, cause, deployment, message, observedAt, record);
+    }
+
+    /**
+     * Only a reboot brings the host to what it should run: its kernel, initrd or modules are not
+     * the booted ones, or a generation staged for the next boot waits for it.
+     */
+    public boolean rebootRequired() {
+        return actual != null && (actual.rebootRequired() || waitsForReboot());
+    }
+
+    /** The last attempt made its generation the boot default without activating it, and the host has not booted it yet. */
+    public boolean waitsForReboot() {
+        HostRecord.Attempt attempt = record == null ? null : record.attempt();
+        return actual != null && attempt != null && attempt.staged(attempt.path()) && actual.boot() != null
+                && attempt.path().equals(actual.boot().bootDefault()) && !attempt.path().equals(actual.path());
+    }
+
+    /** Runs {@code path}, or has it as the boot default (a host whose goal is to boot it next). */
+    private boolean reaches(String path) {
+        return path.equals(actual.path()) || (actual.boot() != null && path.equals(actual.boot().bootDefault()) && waitsForReboot());
     }
 }

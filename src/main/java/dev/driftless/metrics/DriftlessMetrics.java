@@ -67,7 +67,7 @@ public class DriftlessMetrics {
 
     public static final List<String> STAGES = List.of("commit", "evaluation", "build", "reconcile");
     private static final List<String> DEPLOYMENT_RESULTS = List.of("succeeded", "failed", "rolled_back", "rollback_failed");
-    private static final List<String> INCIDENT_CAUSES = List.of("out-of-band", "failed-deploy", "unreachable");
+    private static final List<String> INCIDENT_CAUSES = List.of("out-of-band", "failed-deploy", "lost-connectivity", "unreachable");
 
     private Timer deploymentTimer(String result) {
         return Timer.builder(DEPLOYMENT_DURATION).tags("result", result).serviceLevelObjectives(HUMAN_BUCKETS).register(registry);
@@ -98,6 +98,7 @@ public class DriftlessMetrics {
     public void bindHost(String host, Supplier<HostStatus> status) {
         gauge(HOST_IN_SYNC, host, status, s -> s.state() == HostState.IN_SYNC ? 1 : 0, null);
         gauge(HOST_GENERATION, host, status, s -> s.actual() == null ? 0 : s.actual().generation(), null);
+        gauge(HOST_REBOOT_REQUIRED, host, status, s -> s.rebootRequired() ? 1 : 0, null);
         gauge(HOST_DRIFT, host, status, s -> s.driftSince() == null ? 0
                 : Duration.between(s.driftSince(), Instant.now()).toMillis() / 1000.0, "seconds");
         DEPLOYMENT_RESULTS.forEach(result -> registry.counter(DEPLOYMENTS, "host", host, "result", result));
@@ -110,7 +111,7 @@ public class DriftlessMetrics {
 
     /** The host moved to another controller: its gauges go with it. Counters stay, since they count what happened here. */
     public void unbindHost(String host) {
-        for (String name : List.of(HOST_IN_SYNC, HOST_GENERATION, HOST_DRIFT, HOST_STATE)) {
+        for (String name : List.of(HOST_IN_SYNC, HOST_GENERATION, HOST_REBOOT_REQUIRED, HOST_DRIFT, HOST_STATE)) {
             registry.find(name).tag("host", host).meters().forEach(registry::remove);
         }
     }

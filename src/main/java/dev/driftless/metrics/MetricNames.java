@@ -11,6 +11,8 @@ public final class MetricNames {
     public static final String HOST_STATE = "driftless.host.state";
     public static final String HOST_DRIFT = "driftless.host.drift";
     public static final String HOST_GENERATION = "driftless.host.generation";
+    /** 1 while the host runs a kernel, initrd or kernel modules other than those it booted. */
+    public static final String HOST_REBOOT_REQUIRED = "driftless.host.reboot.required";
     public static final String DEPLOYMENTS = "driftless.deployments";
     public static final String DEPLOYMENT_DURATION = "driftless.deployment.duration";
     public static final String INCIDENTS = "driftless.incidents";

@@ -3,6 +3,7 @@ package dev.driftless.host.reconcile;
 import dev.driftless.host.Actual;
 import dev.driftless.host.Desired;
 import dev.driftless.host.DriftCause;
+import dev.driftless.host.Goal;
 import dev.driftless.host.HostRecord;
 import dev.driftless.host.HostRecord.Attempt;
 import dev.driftless.host.HostState;
@@ -23,6 +24,14 @@ public final class Decide {
     private Decide() {}
 
     public static Decision decide(HostRecord record, Desired desired, Actual actual, boolean heal) {
+        return decide(record, desired, actual, heal, Goal.SWITCH);
+    }
+
+    /**
+     * {@code goal}: how the host takes a generation. A generation staged as the boot default (goal
+     * boot, or a switch NixOS inhibits) waits there for a reboot instead of being deployed again.
+     */
+    public static Decision decide(HostRecord record, Desired desired, Actual actual, boolean heal, Goal goal) {
         HostRecord.Hold hold = record.hold();
         if (hold != null && hold.pending()) {
             return new Decision.RollBack(rollbackTarget(record, actual), "rollback requested");
@@ -45,6 +54,12 @@ public final class Decide {
                     ? new Decision.Verify("the deployment of " + desired.path() + " was cut short after its switch; checking it")
                     : new Decision.Deploy(DriftCause.NEW_COMMIT, attempt.before(), "resuming the deployment of commit "
                             + shortSha(desired.commit()) + " that was cut short");
+        }
+        if (attempt != null && attempt.staged(desired.path()) && !desired.path().equals(actual.path())
+                && actual.boot() != null && desired.path().equals(actual.boot().bootDefault())) {
+            String waiting = "the committed generation is the boot default; it runs after the next reboot";
+            return goal == Goal.BOOT ? new Decision.Converged(waiting + " (goal boot)")
+                    : new Decision.Wait(HostState.OUT_OF_SYNC, waiting + ": " + attempt.reason());
         }
         if (desired.path().equals(actual.path())) {
             if (record.quarantined(desired.path())) {

@@ -6,6 +6,7 @@ import dev.driftless.host.Actual;
 import dev.driftless.host.Deployment;
 import dev.driftless.host.Desired;
 import dev.driftless.host.DriftCause;
+import dev.driftless.host.Goal;
 import dev.driftless.host.HostRecord;
 import dev.driftless.host.HostRecord.Attempt;
 import dev.driftless.host.HostState;
@@ -15,6 +16,7 @@ import dev.driftless.host.transport.HostBusy;
 import dev.driftless.host.transport.HostTransport;
 import dev.driftless.host.transport.HostUnreachable;
 import dev.driftless.host.transport.StepFailed;
+import dev.driftless.host.transport.SwitchGuard;
 import dev.driftless.host.transport.SwitchUnit;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -22,6 +24,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -37,16 +40,34 @@ final class HostActions {
         void started(HostRecord record, DriftCause cause);
     }
 
+    /** Past the confirm timeout, how long a guard that fired may take to switch the host back. */
+    static final Duration GUARD_GRACE = Duration.ofSeconds(90);
+
     private final HostTransport transport;
     private final CheckRunner checks;
     private final Duration retryAfter;
+    private final Duration confirmTimeout;
+    private final Goal goal;
     private final Journal journal;
+    /** What the host was last seen running in this run, with what it booted. */
+    private Actual observed;
 
-    /** {@code checks}: the host's health checks, run after a switch and when a cut-short deployment is verified. */
-    HostActions(HostTransport transport, CheckRunner checks, Duration retryAfter, Journal journal) {
+    /**
+     * {@code checks}: the host's health checks, run after a switch and when a cut-short deployment
+     * is verified; {@code confirmTimeout}: how long after its switch a generation's guard waits for
+     * the confirmation before it returns the host to the generation before.
+     */
+    HostActions(HostTransport transport, CheckRunner checks, Duration retryAfter, Duration confirmTimeout, Journal journal) {
+        this(transport, checks, retryAfter, confirmTimeout, Goal.SWITCH, journal);
+    }
+
+    /** {@code goal}: how this host takes a generation (switch, boot, test). */
+    HostActions(HostTransport transport, CheckRunner checks, Duration retryAfter, Duration confirmTimeout, Goal goal, Journal journal) {
+        this.goal = goal;
         this.transport = transport;
         this.checks = checks;
         this.retryAfter = retryAfter;
+        this.confirmTimeout = confirmTimeout;
         this.journal = journal;
     }
 
@@ -77,9 +98,11 @@ final class HostActions {
     }
 
     /**
-     * Copy, set the profile, switch, check; on a failure, back to exactly what the host ran
-     * before. The attempt is durable before the host is touched, so a controller that stops
-     * half-way leaves the next one enough to finish or undo it.
+     * Copy, arm the host's guard, set the profile, switch, check, confirm over a new connection; on
+     * a failure, back to exactly what the host ran before. The attempt is durable before the host
+     * is touched, so a controller that stops half-way leaves the next one enough to finish or undo
+     * it, and the guard undoes a generation nobody confirmed, whether the host was cut off or the
+     * controller stopped.
      */
     private Acted deploy(HostStatus status, Actual actual, Decision.Deploy d) {
         Desired desired = status.desired();
@@ -101,20 +124,158 @@ final class HostActions {
         } catch (HostUnreachable e) {
             return unreachable(record, actual, e);
         }
+        String runId = runId("deploy", attempt);
+        Goal as = goal;
+        String inhibited = null;
         try {
-            generation = transport.setProfile(desired.path());
-            String failure = activateAndCheck(desired.path(), runId("deploy", attempt));
+            if (goal == Goal.SWITCH) {
+                inhibited = transport.switchInhibited(desired.path()).orElse(null);
+                as = inhibited == null ? Goal.SWITCH : Goal.BOOT;
+            }
+            // Before the profile moves: a guard of an earlier try that fired has already put it back.
+            Acted fired = as.activates() ? arm(record, attempt, runId, started) : null;
+            if (fired != null) {
+                return fired;
+            }
+        } catch (StepFailed e) {
+            // Nothing changed on the host: it still runs what it ran.
+            return failed(record, attempt, actual, Deployment.Result.FAILED, e.getMessage(), null, started);
+        } catch (HostUnreachable e) {
+            return unreachable(record, actual, e);
+        }
+        try {
+            generation = as.setsProfile() ? transport.setProfile(desired.path()) : actual.generation();
+            if (as == Goal.BOOT) {
+                return stage(record, attempt, generation, runId, started, inhibited);
+            }
+            String failure = activateAndCheck(desired.path(), runId);
             if (failure != null) {
                 return undo(record, attempt, failure, generation, started);
             }
+            Actual now = observed != null && desired.path().equals(observed.path()) ? observed : new Actual(desired.path(), generation);
+            return confirm(record, attempt, now, started, "generation " + generation, true);
         } catch (StepFailed e) {
             return undo(record, attempt, e.getMessage(), null, started);
         } catch (HostUnreachable e) {
             // Cut short: not a verdict on the generation. The attempt stays in progress; the next run finishes or undoes it.
             return unreachable(record, actual, e);
         }
-        Actual now = new Actual(desired.path(), generation);
-        return succeeded(record, attempt, now, started, "generation " + generation);
+    }
+
+    /**
+     * Makes the generation the boot default without activating it ({@code switch-to-configuration
+     * boot}): nothing that runs changes, so there is nothing to check or confirm until the host
+     * boots it; the next run after that reboot checks it. {@code inhibited}: why a switch could not
+     * be done live, when that is why it is staged.
+     */
+    private Acted stage(HostRecord record, Attempt attempt, int generation, String runId, Instant started, String inhibited)
+            throws HostUnreachable {
+        try {
+            transport.activate(attempt.path(), Goal.BOOT, runId);
+            Actual now = transport.observe();
+            String bootDefault = now.boot() == null ? null : now.boot().bootDefault();
+            if (!attempt.path().equals(bootDefault)) {
+                return undo(record, attempt, "switch-to-configuration boot exited 0 but the boot default is " + bootDefault
+                        + ", not " + attempt.path(), generation, started);
+            }
+            Instant at = Instant.now();
+            String why = inhibited == null ? "goal boot"
+                    : "NixOS inhibits a live switch to it (" + inhibited + "), so it was made the boot default instead";
+            HostRecord next = record.withAttempt(attempt.ended(Attempt.Outcome.STAGED, why, at)).withQuarantine(null).withHold(null).withLeft(now);
+            Deployment deployment = new Deployment(attempt.commit(), attempt.path(), Deployment.Result.SUCCEEDED, generation, started, at,
+                    "the boot default as generation " + generation + " (" + why + "); it runs after the next reboot", null);
+            String message = "the committed generation is the boot default; it runs after the next reboot" + (inhibited == null ? " (goal boot)" : ": " + why);
+            return Acted.of(DEPLOYED, inhibited == null ? HostState.IN_SYNC : HostState.OUT_OF_SYNC, message, now, next, null)
+                    .withDeployment(deployment);
+        } catch (StepFailed e) {
+            return undo(record, attempt, e.getMessage(), generation, started);
+        }
+    }
+
+    /**
+     * Arms the guard that returns the host to what it ran before unless this switch is confirmed;
+     * a host that ran nothing before has nothing to return to. Returns the verdict when the guard
+     * of an earlier try of this attempt already fired, else null.
+     */
+    private Acted arm(HostRecord record, Attempt attempt, String runId, Instant started) throws HostUnreachable, StepFailed {
+        Actual before = attempt.before();
+        if (before == null || before.path() == null) {
+            return null;
+        }
+        SwitchGuard.State guard = transport.arm(runId, before, confirmTimeout, goal);
+        return guard.fired() ? guardFired(record, attempt, runId, guard, null, started, UNCONFIRMED, false) : null;
+    }
+
+    /**
+     * The generation passed its checks: confirm it over a new connection, which disarms its guard.
+     * {@code blame}: whether a confirmation that does not come is the generation's fault (this
+     * controller switched it and saw no new connection get through) or not (an earlier controller
+     * stopped before confirming, so the guard fired with nobody there to confirm).
+     */
+    private Acted confirm(HostRecord record, Attempt attempt, Actual now, Instant started, String detail, boolean blame)
+            throws HostUnreachable, StepFailed {
+        String runId = runId("deploy", attempt);
+        SwitchGuard.State guard;
+        try {
+            guard = transport.confirm(runId, confirmTimeout);
+        } catch (HostUnreachable e) {
+            return lostConnectivity(record, attempt, runId, e.getMessage(), now.generation(), started);
+        }
+        if (guard.fired()) {
+            return guardFired(record, attempt, runId, guard, now.generation(), started, blame
+                    ? "the confirmation reached the host after its guard fired (the switch and the checks took longer than the confirm timeout, "
+                            + confirmTimeout.toSeconds() + " s: raise driftless.deploy.confirm-timeout)"
+                    : UNCONFIRMED, blame);
+        }
+        return succeeded(record, attempt, now, started, detail);
+    }
+
+    private static final String UNCONFIRMED = "the deployment was cut short before it was confirmed (the controller stopped or lost the host), "
+            + "so the host's guard returned it to the generation before; the generation is tried again";
+
+    /**
+     * No new connection reached the host after the switch: the generation cut it off. Its guard
+     * returns it to the generation before; wait for that and report it. A host with no guard is
+     * returned by the controller, over the connection it still has, if any.
+     */
+    private Acted lostConnectivity(HostRecord record, Attempt attempt, String runId, String why, Integer generation, Instant started)
+            throws HostUnreachable {
+        String failure = DriftCause.LOST_CONNECTIVITY.label() + ": " + why;
+        SwitchGuard.State guard;
+        try {
+            guard = transport.awaitGuard(runId, confirmTimeout.plus(GUARD_GRACE));
+        } catch (HostUnreachable e) {
+            Instant at = Instant.now();
+            String message = failure + "; unreachable since (" + e.getMessage() + "), so how its guard ended is not known: it returns the host to "
+                    + Decide.describe(attempt.before()) + " by itself";
+            return ended(record, attempt, null, Deployment.Result.FAILED, message, generation, started, DriftCause.LOST_CONNECTIVITY, true, at);
+        }
+        if (guard.kind() == SwitchGuard.Kind.NONE || guard.kind() == SwitchGuard.Kind.UNSUPPORTED) {
+            return undo(record, attempt, failure, generation, started, DriftCause.LOST_CONNECTIVITY);
+        }
+        return guardFired(record, attempt, runId, guard, generation, started, failure, true);
+    }
+
+    /**
+     * The guard fired: see where the host is now, and say so. {@code quarantine}: the generation is
+     * not tried again (it was the generation's fault); otherwise the next run tries it again.
+     */
+    private Acted guardFired(HostRecord record, Attempt attempt, String runId, SwitchGuard.State guard, Integer generation, Instant started,
+            String why, boolean quarantine) throws HostUnreachable {
+        if (guard.kind() != SwitchGuard.Kind.ROLLED_BACK) {
+            guard = transport.awaitGuard(runId, GUARD_GRACE);
+            if (guard.kind() != SwitchGuard.Kind.ROLLED_BACK) {
+                throw new HostBusy("the guard of " + attempt.path() + " is returning the host to " + Decide.describe(attempt.before())
+                        + "; waiting for it to end");
+            }
+        }
+        Actual now = transport.observe();
+        boolean back = attempt.before() != null && Objects.equals(attempt.before().path(), now.path());
+        String message = why + "; the host's guard " + (back ? "returned it to " + Decide.describe(now)
+                : "did not return it to " + Decide.describe(attempt.before()) + ": it runs " + Decide.describe(now) + "; a person must look at the host")
+                + (guard.exitCode() == 0 ? "" : " (its switch exited with " + guard.exitCode() + (guard.output().isBlank() ? "" : ": " + guard.output()) + ")");
+        return ended(record, attempt, now, back ? Deployment.Result.ROLLED_BACK : Deployment.Result.ROLLBACK_FAILED, message, generation,
+                started, DriftCause.LOST_CONNECTIVITY, quarantine, Instant.now());
     }
 
     /** The host runs the desired generation without a verdict on it: run its checks now. */
@@ -131,10 +292,14 @@ final class HostActions {
             }
             if (failure == null) {
                 if (finishing) {
-                    return succeeded(record, attempt, actual, attempt.at(), "generation " + actual.generation() + ", checked after the deployment was cut short");
+                    return confirm(record, attempt, actual, attempt.at(), "generation " + actual.generation()
+                            + ", checked after the deployment was cut short", false);
                 }
+                SwitchGuard.State proof = transport.confirm(runId("verify", new Attempt(desired.commit(), desired.path(), null,
+                        Attempt.Outcome.IN_PROGRESS, v.reason(), started, 1)), confirmTimeout);
                 HostRecord.Applied applied = new HostRecord.Applied(desired.commit(), desired.path(), actual.generation(), Instant.now());
-                return Acted.of(CONVERGED, HostState.IN_SYNC, "running the committed generation; its checks passed",
+                return Acted.of(CONVERGED, HostState.IN_SYNC, "running the committed generation; its checks passed"
+                        + (proof.kind() == SwitchGuard.Kind.UNSUPPORTED ? "" : " and a new connection reached it"),
                         actual, record.withApplied(applied).withLeft(actual), null);
             }
             if (!finishing) {
@@ -142,6 +307,9 @@ final class HostActions {
                 record = record.withAttempt(attempt);
             }
             return undo(record, attempt, failure, actual.generation(), started);
+        } catch (StepFailed e) {
+            return Acted.of(FAILED, HostState.DEGRADED, "runs the committed generation, which could not be confirmed: " + e.getMessage(),
+                    actual, record, DriftCause.FAILED_DEPLOY);
         } catch (HostUnreachable e) {
             return unreachable(record, actual, e);
         }
@@ -183,8 +351,9 @@ final class HostActions {
     /** Switches to {@code path}, checks the host really runs it, runs the health check; returns why not, or null. */
     private String activateAndCheck(String path, String runId) throws HostUnreachable {
         try {
-            transport.activate(path, runId);
+            transport.activate(path, goal, runId);
             Actual after = transport.observe();
+            observed = after;
             if (!path.equals(after.path())) {
                 return "activation exited 0 but the host runs " + after.path() + " instead of " + path;
             }
@@ -198,30 +367,57 @@ final class HostActions {
         return checks.firstFailure(transport).orElse(null);
     }
 
-    /** The generation failed on the host: return to exactly what the host ran before, and quarantine it. */
-    private Acted undo(HostRecord record, Attempt attempt, String failure, Integer generation,
-            Instant started) {
+    private Acted undo(HostRecord record, Attempt attempt, String failure, Integer generation, Instant started) {
+        return undo(record, attempt, failure, generation, started, DriftCause.FAILED_DEPLOY);
+    }
+
+    /**
+     * The generation failed on the host: return to exactly what the host ran before, and
+     * quarantine it. The controller takes the return on itself only after disarming the guard;
+     * a guard that fired first has done it already.
+     */
+    private Acted undo(HostRecord record, Attempt attempt, String failure, Integer generation, Instant started, DriftCause cause) {
         Actual before = attempt.before();
         if (before == null || before.path() == null) {
             return failed(record, attempt, null, Deployment.Result.FAILED, failure + "; no generation to return to, so the host runs the failed one",
-                    generation, started);
+                    generation, started, cause);
+        }
+        try {
+            String runId = runId("deploy", attempt);
+            SwitchGuard.State guard = transport.disarm(runId);
+            if (guard.fired()) {
+                return guardFired(record, attempt, runId, guard, generation, started, failure, true);
+            }
+        } catch (HostBusy e) {
+            return unreachable(record, null, e);
+        } catch (StepFailed e) {
+            // Settling it needs what arming it needed (sudo's lines): no guard can have been armed.
+        } catch (HostUnreachable e) {
+            return failed(record, attempt, null, Deployment.Result.ROLLBACK_FAILED, failure + "; returning to " + Decide.describe(before)
+                    + " failed: " + e.getMessage() + "; its guard, if armed, returns it there by itself", generation, started, cause);
         }
         try {
             Actual now = returnTo(before, runId("back", attempt));
-            return failed(record, attempt, now, Deployment.Result.ROLLED_BACK, failure + "; rolled back to " + Decide.describe(now), generation, started);
+            return failed(record, attempt, now, Deployment.Result.ROLLED_BACK, failure + "; rolled back to " + Decide.describe(now), generation,
+                    started, cause);
         } catch (HostBusy e) {
             // A step of an earlier try still runs there: the attempt stays open, and the next run returns to before.
             return unreachable(record, null, e);
         } catch (StepFailed | HostUnreachable e) {
             return failed(record, attempt, null, Deployment.Result.ROLLBACK_FAILED, failure + "; returning to " + Decide.describe(before)
-                    + " failed: " + e.getMessage() + "; a person must look at the host", generation, started);
+                    + " failed: " + e.getMessage() + "; a person must look at the host", generation, started, cause);
         }
     }
 
-    /** Back to {@code target} by its number (or path), activated, then verified by observing the host. */
+    /**
+     * Back to {@code target} by its number (or path), activated as the goal activates, then verified
+     * by observing the host. A {@code test} host's profile was never moved: only its activation is undone.
+     */
     private Actual returnTo(Actual target, String runId) throws StepFailed, HostUnreachable {
-        transport.switchToGeneration(target);
-        transport.activate(target.path(), runId);
+        if (goal.setsProfile()) {
+            transport.switchToGeneration(target);
+        }
+        transport.activate(target.path(), goal == Goal.TEST ? Goal.TEST : Goal.SWITCH, runId);
         Actual now = transport.observe();
         if (!target.path().equals(now.path())) {
             throw new StepFailed("rollback", "after switching back the host runs " + now.path() + ", not " + target.path());
@@ -240,7 +436,7 @@ final class HostActions {
                 now = returnTo(r.target(), runId);
             } else {
                 String previous = transport.rollbackProfile();
-                transport.activate(previous, runId);
+                transport.activate(previous, Goal.SWITCH, runId);
                 now = transport.observe();
             }
             HostRecord.Hold hold = new HostRecord.Hold(now, against, false, "rolled back on request from " + actual.path(), Instant.now());
@@ -257,24 +453,34 @@ final class HostActions {
         Instant at = Instant.now();
         HostRecord.Applied applied = new HostRecord.Applied(attempt.commit(), attempt.path(), now.generation(), at);
         HostRecord next = record.withAttempt(attempt.ended(Attempt.Outcome.SUCCEEDED, null, at)).withApplied(applied).withQuarantine(null).withHold(null).withLeft(now);
-        Deployment deployment = new Deployment(attempt.commit(), attempt.path(), Deployment.Result.SUCCEEDED, now.generation(), started, at, null);
+        Deployment deployment = new Deployment(attempt.commit(), attempt.path(), Deployment.Result.SUCCEEDED, now.generation(), started, at, null, null);
         return Acted.of(DEPLOYED, HostState.IN_SYNC, "running the committed generation", now, next, null).withDeployment(deployment);
     }
 
     private Acted failed(HostRecord record, Attempt attempt, Actual now, Deployment.Result result, String why, Integer generation, Instant started) {
-        Instant at = Instant.now();
+        return failed(record, attempt, now, result, why, generation, started, DriftCause.FAILED_DEPLOY);
+    }
+
+    private Acted failed(HostRecord record, Attempt attempt, Actual now, Deployment.Result result, String why, Integer generation, Instant started,
+            DriftCause cause) {
+        return ended(record, attempt, now, result, why, generation, started, cause, true, Instant.now());
+    }
+
+    /** The attempt ended without success; {@code quarantine}: its generation is not tried again here. */
+    private Acted ended(HostRecord record, Attempt attempt, Actual now, Deployment.Result result, String why, Integer generation, Instant started,
+            DriftCause cause, boolean quarantine, Instant at) {
         Attempt.Outcome outcome = switch (result) {
             case ROLLED_BACK -> Attempt.Outcome.ROLLED_BACK;
             case ROLLBACK_FAILED -> Attempt.Outcome.ROLLBACK_FAILED;
             default -> Attempt.Outcome.FAILED;
         };
-        HostRecord next = record.withAttempt(attempt.ended(outcome, why, at)).withQuarantine(new HostRecord.Quarantine(attempt.path(), why, at))
-                .withHold(null);
+        HostRecord next = record.withAttempt(attempt.ended(outcome, why, at)).withHold(null)
+                .withQuarantine(quarantine ? new HostRecord.Quarantine(attempt.path(), why, at) : record.quarantine());
         if (now != null) {
             next = next.withLeft(now);
         }
-        Deployment deployment = new Deployment(attempt.commit(), attempt.path(), result, generation, started, at, why);
-        return Acted.of(FAILED, HostState.DEGRADED, why, now, next, DriftCause.FAILED_DEPLOY).withDeployment(deployment);
+        Deployment deployment = new Deployment(attempt.commit(), attempt.path(), result, generation, started, at, why, cause.label());
+        return Acted.of(FAILED, HostState.DEGRADED, why, now, next, cause).withDeployment(deployment);
     }
 
     Acted unreachable(HostRecord record, Actual actual, HostUnreachable e) {

@@ -29,10 +29,12 @@ public class HostReconciler {
     private final HostRecorder recorder;
     private final DriftlessConfig config;
     private final HealthChecks checks;
+    private final HostGoals goals;
     private final Map<String, HostTransport> connections = new ConcurrentHashMap<>();
 
     HostReconciler(Fleet fleet, Transports transports, HostTargets targets, HostRecorder recorder, DriftlessConfig config,
-            HealthChecks checks) {
+            HealthChecks checks, HostGoals goals) {
+        this.goals = goals;
         this.fleet = fleet;
         this.transports = transports;
         this.targets = targets;
@@ -53,12 +55,12 @@ public class HostReconciler {
         } catch (HostUnreachable e) {
             return recorder.record(before, actions(host, transport, before, null).unreachable(before.record(), null, e));
         }
-        Decision decision = Decide.decide(before.record(), before.desired(), actual, heal(host));
+        Decision decision = Decide.decide(before.record(), before.desired(), actual, heal(host), goals.of(host));
         return recorder.record(before, actions(host, transport, before, actual).act(before, actual, decision));
     }
 
     private HostActions actions(String host, HostTransport transport, HostStatus before, Actual actual) {
-        return new HostActions(transport, checks.of(host), config.reconcile().interval(),
+        return new HostActions(transport, checks.of(host), config.reconcile().interval(), confirmTimeout(host), goals.of(host),
                 (record, cause) -> recorder.started(before, actual, record, cause));
     }
 
@@ -69,6 +71,10 @@ public class HostReconciler {
 
     private boolean sudo(String host) {
         return config.hosts().get(host).sudo().orElse(config.deploy().sudo());
+    }
+
+    private java.time.Duration confirmTimeout(String host) {
+        return config.hosts().get(host).confirmTimeout().orElse(config.deploy().confirmTimeout());
     }
 
     private boolean heal(String host) {

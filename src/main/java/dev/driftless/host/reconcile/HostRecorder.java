@@ -7,6 +7,7 @@ import dev.driftless.fleet.HistoryEntry;
 import dev.driftless.fleet.HostEvents;
 import dev.driftless.fleet.Incidents;
 import dev.driftless.host.Actual;
+import dev.driftless.host.Boot;
 import dev.driftless.host.Deployment;
 import dev.driftless.host.Desired;
 import dev.driftless.host.DriftCause;
@@ -77,6 +78,13 @@ public class HostRecorder {
         if (after.state() == HostState.IN_SYNC) {
             incidents.recovered(host, commit);
         }
+        if (after.rebootRequired() && !before.rebootRequired() && acted.actual() != null) {
+            Boot boot = acted.actual().boot();
+            events.publish(HostEvent.of(HostEvent.REBOOT_REQUIRED, host, commit, Map.of("booted", String.valueOf(boot.booted()),
+                    "current", String.valueOf(acted.actual().path()))));
+            LOG.warnf("host %s: runs a kernel, initrd or kernel modules it did not boot (booted %s, runs %s); reboot it to activate them",
+                    host, boot.booted(), acted.actual().path());
+        }
         log(before, after, acted, commit);
         return acted.result();
     }
@@ -121,7 +129,7 @@ public class HostRecorder {
         String host = before.name();
         Desired desired = before.desired();
         String commit = desired == null ? null : desired.commit();
-        if (cause == DriftCause.FAILED_DEPLOY || cause == DriftCause.UNREACHABLE) {
+        if (cause == DriftCause.FAILED_DEPLOY || cause == DriftCause.LOST_CONNECTIVITY || cause == DriftCause.UNREACHABLE) {
             incidents.opened(host, cause, commit, why);
             return;
         }
@@ -155,7 +163,7 @@ public class HostRecorder {
         String type = ok ? HostEvent.DEPLOYMENT_SUCCEEDED
                 : d.result() == Deployment.Result.ROLLED_BACK ? HostEvent.DEPLOYMENT_ROLLED_BACK : HostEvent.DEPLOYMENT_FAILED;
         metrics.deployment(host, d.result().label(), Duration.between(d.startedAt(), d.finishedAt()));
-        store.append(host, new HistoryEntry(d.finishedAt(), kind, d.commit(), d.path(), d.generation(), null, null, d.message()));
+        store.append(host, new HistoryEntry(d.finishedAt(), kind, d.commit(), d.path(), d.generation(), null, d.reason(), d.message()));
         Map<String, Object> data = new HashMap<>();
         data.put("path", d.path());
         data.put("result", d.result().label());
@@ -165,13 +173,17 @@ public class HostRecorder {
         if (d.message() != null) {
             data.put("message", d.message());
         }
+        if (d.reason() != null) {
+            data.put("reason", d.reason());
+        }
         events.publish(HostEvent.of(type, host, d.commit(), data));
         if (ok) {
             if (desired != null && desired.committedAt() != null && d.commit().equals(desired.commit())) {
                 metrics.leadTime(Duration.between(desired.committedAt(), d.finishedAt()));
             }
         } else {
-            incidents.opened(host, DriftCause.FAILED_DEPLOY, d.commit(), d.message());
+            DriftCause cause = DriftCause.LOST_CONNECTIVITY.label().equals(d.reason()) ? DriftCause.LOST_CONNECTIVITY : DriftCause.FAILED_DEPLOY;
+            incidents.opened(host, cause, d.commit(), d.message());
         }
     }
 

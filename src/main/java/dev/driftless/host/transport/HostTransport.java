@@ -36,18 +36,46 @@ public interface HostTransport {
     String rollbackProfile() throws HostUnreachable, StepFailed;
 
     /**
-     * Runs {@code path/bin/switch-to-configuration switch} on the host, at most once per
+     * Runs {@code path/bin/switch-to-configuration <goal>} on the host, at most once per
      * {@code runId}: when a switch of that id already ran there (its session was lost), this
      * waits for it or reports how it ended instead of switching again. Fails when the switch
      * exits non-zero or a unit failed that was not failed before it.
      */
-    void activate(String path, String runId) throws HostUnreachable, StepFailed;
+    void activate(String path, dev.driftless.host.Goal goal, String runId) throws HostUnreachable, StepFailed;
+
+    /**
+     * Why {@code path} cannot be switched to live, as NixOS's own check says: its
+     * {@code switch-inhibitors} differ from the running generation's (a new systemd, say). Empty
+     * when nothing stands in the way.
+     */
+    java.util.Optional<String> switchInhibited(String path) throws HostUnreachable;
 
     /**
      * What the host knows of the switch {@code runId}: running, or how it ended; empty when the
      * host keeps no such record (no systemd, a reboot since, or it never started).
      */
     java.util.Optional<SwitchUnit.Outcome> lastSwitch(String runId) throws HostUnreachable;
+
+    /**
+     * Arms the host-side guard of switch {@code runId} ({@link SwitchGuard}): unless confirmed
+     * within {@code within} after that switch ends, the host returns itself to {@code before}.
+     * Says {@code ARMED}; {@code UNSUPPORTED} where the host cannot keep a guard; or how the guard
+     * of an earlier try of the same switch already fired. Fails when it cannot be armed.
+     */
+    SwitchGuard.State arm(String runId, Actual before, java.time.Duration within, dev.driftless.host.Goal goal) throws HostUnreachable, StepFailed;
+
+    /**
+     * Confirms switch {@code runId} over a new connection, trying until {@code within} has
+     * passed: {@code DISARMED} (or {@code UNSUPPORTED}: the new connection is the proof), or how
+     * its guard fired first. {@link HostUnreachable} when no new connection reached the host.
+     */
+    SwitchGuard.State confirm(String runId, java.time.Duration within) throws HostUnreachable, StepFailed;
+
+    /** Takes the undo of switch {@code runId} on the controller: disarms its guard, or says how it fired. */
+    SwitchGuard.State disarm(String runId) throws HostUnreachable, StepFailed;
+
+    /** Waits up to {@code within} for the guard of switch {@code runId} to stop counting or firing; its last state. */
+    SwitchGuard.State awaitGuard(String runId, java.time.Duration within) throws HostUnreachable;
 
     /** Runs a health check command on the host; a non-zero exit or a timeout is a failure. */
     void checkHealth(String command, java.time.Duration timeout) throws HostUnreachable, StepFailed;

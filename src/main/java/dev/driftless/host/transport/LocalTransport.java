@@ -3,6 +3,8 @@ package dev.driftless.host.transport;
 import dev.driftless.exec.ProcessResult;
 import dev.driftless.exec.ProcessRunner;
 import dev.driftless.host.Actual;
+import dev.driftless.host.Boot;
+import dev.driftless.host.Goal;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +46,17 @@ public class LocalTransport implements HostTransport {
             throw new HostUnreachable("host root " + root + " does not exist");
         }
         String path = resolveInsideRoot(root.resolve("run/current-system"));
-        return new Actual(path, generation());
+        String booted = resolveInsideRoot(root.resolve("run/booted-system"));
+        boolean reboot = booted != null && path != null
+                && Boot.PARTS.stream().anyMatch(part -> !java.util.Objects.equals(part(booted, part), part(path, part)));
+        return new Actual(path, generation(), new Boot(booted, resolveInsideRoot(root.resolve(PROFILE)), reboot));
+    }
+
+    /** Where {@code part} of the toplevel {@code system} leads, or the part itself when it is a file. */
+    private String part(String system, String part) {
+        Path in = (machineRoot ? Path.of(system) : root.resolve(system.substring(1))).resolve(part);
+        String target = resolveInsideRoot(in);
+        return target != null ? target : Files.exists(in) ? system + "/" + part : null;
     }
 
     @Override
@@ -100,13 +112,31 @@ public class LocalTransport implements HostTransport {
      * and ends with this process; {@code runId} only matters where a switch can outlive its caller.
      */
     @Override
-    public void activate(String path, String runId) throws StepFailed, HostUnreachable {
+    public void activate(String path, Goal goal, String runId) throws StepFailed, HostUnreachable {
         Map<String, String> env = new HashMap<>(nixEnv);
         if (!machineRoot) {
             env.put("DRIFTLESS_HOST_ROOT", root.toString());
         }
         String script = (machineRoot ? path : root + path) + "/bin/switch-to-configuration";
-        run("activation", locked(List.of(script, "switch")), env);
+        run("activation", locked(List.of(script, goal.action())), env);
+    }
+
+    @Override
+    public java.util.Optional<String> switchInhibited(String path) {
+        String current = resolveInsideRoot(root.resolve("run/current-system"));
+        if (current == null) {
+            return java.util.Optional.empty();
+        }
+        Path now = (machineRoot ? Path.of(current) : root.resolve(current.substring(1))).resolve("switch-inhibitors");
+        Path next = (machineRoot ? Path.of(path) : root.resolve(path.substring(1))).resolve("switch-inhibitors");
+        try {
+            if (!Files.isRegularFile(now) || !Files.isRegularFile(next) || Files.mismatch(now, next) < 0) {
+                return java.util.Optional.empty();
+            }
+            return SwitchInhibitors.parse("inhibited\n" + String.join("\n", SwitchInhibitors.changed(Files.readAllLines(now), Files.readAllLines(next))));
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
     }
 
     @Override
@@ -124,6 +154,27 @@ public class LocalTransport implements HostTransport {
         if (!result.ok()) {
             throw new StepFailed("health check `" + command + "`", result.explain());
         }
+    }
+
+    /** This process is on the host: no connection to lose, so no guard to keep and nothing to confirm. */
+    @Override
+    public SwitchGuard.State arm(String runId, Actual before, Duration within, Goal goal) {
+        return new SwitchGuard.State(SwitchGuard.Kind.UNSUPPORTED, -1, "");
+    }
+
+    @Override
+    public SwitchGuard.State confirm(String runId, Duration within) {
+        return new SwitchGuard.State(SwitchGuard.Kind.UNSUPPORTED, -1, "");
+    }
+
+    @Override
+    public SwitchGuard.State disarm(String runId) {
+        return new SwitchGuard.State(SwitchGuard.Kind.UNSUPPORTED, -1, "");
+    }
+
+    @Override
+    public SwitchGuard.State awaitGuard(String runId, Duration within) {
+        return new SwitchGuard.State(SwitchGuard.Kind.NONE, -1, "");
     }
 
     /** Under the host's deploy lock, so that no two steps that change the host run at once. */

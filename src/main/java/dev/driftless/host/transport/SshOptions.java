@@ -40,6 +40,17 @@ public record SshOptions(Path knownHostsFile, Path privateKey, Path controlDir, 
         return options;
     }
 
+    /**
+     * A connection of its own, never the master's: the master's connection can outlive a firewall
+     * change that refuses new ones, so only this proves the host can still be reached.
+     */
+    public List<String> forNewConnection(HostTarget.Ssh target) {
+        List<String> options = new ArrayList<>(security());
+        options.addAll(List.of("-o", "ControlMaster=no", "-o", "ControlPath=none"));
+        options.addAll(List.of("-p", String.valueOf(target.port())));
+        return options;
+    }
+
     private List<String> common() {
         List<String> options = new ArrayList<>(security());
         options.addAll(List.of(

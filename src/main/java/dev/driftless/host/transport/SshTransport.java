@@ -3,6 +3,8 @@ package dev.driftless.host.transport;
 import dev.driftless.exec.ProcessResult;
 import dev.driftless.exec.ProcessRunner;
 import dev.driftless.host.Actual;
+import dev.driftless.host.Boot;
+import dev.driftless.host.Goal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -38,6 +40,8 @@ public class SshTransport implements HostTransport {
     private static final int LOCK_WAIT_SECONDS = 5;
     /** {@code ssh -O exit} only talks to the local master. */
     private static final Duration MASTER_EXIT_WAIT = Duration.ofSeconds(5);
+    /** How long a confirmation may take once its connection is up. */
+    private static final Duration CONFIRM_ANSWER = Duration.ofSeconds(30);
 
     private final HostTarget.Ssh target;
     private final SshOptions options;
@@ -70,13 +74,34 @@ public class SshTransport implements HostTransport {
         this.sudo = sudo && !"root".equals(target.user());
     }
 
+    /**
+     * One call: the running system, the profile's generation and what it points at (the next
+     * boot's), what was booted, and whether the boot-time parts of the two differ.
+     */
+    private static final String OBSERVE = """
+            c=/run/current-system b=/run/booted-system p=%s
+            readlink -f $c; readlink $p || echo; readlink -f $p || echo
+            if [ -e $b ]; then
+              readlink -f $b; r=no
+              for f in %s; do [ "$(readlink -f $b/$f)" = "$(readlink -f $c/$f)" ] || r=yes; done
+              echo $r
+            fi
+            true
+            """.formatted(PROFILE, String.join(" ", Boot.PARTS));
+
     @Override
     public Actual observe() throws HostUnreachable {
-        String out = remote("observe", "readlink -f /run/current-system; readlink " + PROFILE + " || true", timeout);
-        String[] lines = out.split("\n", -1);
-        String path = lines[0].strip().startsWith("/nix/store/") ? storePathOf(lines[0].strip()) : null;
+        String[] lines = remote("observe", OBSERVE, timeout).split("\n", -1);
+        String path = store(lines, 0);
         Matcher m = GENERATION_LINK.matcher(lines.length > 1 ? lines[1].strip() : "");
-        return new Actual(path, m.matches() ? Integer.parseInt(m.group(1)) : 0);
+        String booted = store(lines, 3);
+        Boot boot = new Boot(booted, store(lines, 2), booted != null && lines.length > 4 && "yes".equals(lines[4].strip()));
+        return new Actual(path, m.matches() ? Integer.parseInt(m.group(1)) : 0, boot);
+    }
+
+    private static String store(String[] lines, int at) {
+        String line = lines.length > at ? lines[at].strip() : "";
+        return line.startsWith("/nix/store/") ? storePathOf(line) : null;
     }
 
     @Override
@@ -133,14 +158,14 @@ public class SshTransport implements HostTransport {
     }
 
     @Override
-    public void activate(String path, String runId) throws HostUnreachable, StepFailed {
-        String command = String.join(" ", SwitchUnit.start(runId, path, "switch", sudo, LOCK).stream().map(SshTransport::quote).toList());
+    public void activate(String path, Goal goal, String runId) throws HostUnreachable, StepFailed {
+        String command = String.join(" ", SwitchUnit.start(runId, path, goal.action(), sudo, LOCK).stream().map(SshTransport::quote).toList());
         SwitchUnit.Outcome outcome = SwitchUnit.parse(step("activation", command, timeout.plusSeconds(LOCK_WAIT_SECONDS)));
         if (outcome.state() == SwitchUnit.State.BUSY) {
             throw new HostBusy("another deploy step still runs on " + describe() + " (it holds the lock on " + LOCK + "); waiting for it to end");
         }
         if (!outcome.succeeded()) {
-            throw new StepFailed("activation", SwitchUnit.explain(runId, "switch", outcome));
+            throw new StepFailed("activation", SwitchUnit.explain(runId, goal.action(), outcome));
         }
         if (outcome.onlyFailedBeforeFailedAgain()) {
             LOG.warnf("%s: the switch to %s exited 4, but only units that were failed before it failed again (%s); counted as a good switch",
@@ -149,10 +174,110 @@ public class SshTransport implements HostTransport {
     }
 
     @Override
+    public Optional<String> switchInhibited(String path) throws HostUnreachable {
+        String out = remote("switch inhibitors", "c=/run/current-system/switch-inhibitors n=" + quote(path + "/switch-inhibitors")
+                + "; if [ -f \"$c\" ] && [ -f \"$n\" ] && ! cmp -s \"$c\" \"$n\"; then echo inhibited;"
+                + " diff \"$c\" \"$n\" | sed -n 's/^[<>] //p' | head -n 6; fi; true", timeout);
+        return SwitchInhibitors.parse(out);
+    }
+
+    @Override
     public Optional<SwitchUnit.Outcome> lastSwitch(String runId) throws HostUnreachable {
         String command = String.join(" ", SwitchUnit.query(runId).stream().map(SshTransport::quote).toList());
         SwitchUnit.Outcome outcome = SwitchUnit.parse(remote("switch status", command, timeout));
         return outcome.state() == SwitchUnit.State.NONE ? Optional.empty() : Optional.of(outcome);
+    }
+
+    @Override
+    public SwitchGuard.State arm(String runId, Actual before, Duration within, Goal goal) throws HostUnreachable, StepFailed {
+        String command = shell(SwitchGuard.arm(runId, before.path(), before.generation(), within, sudo, LOCK, goal == Goal.TEST));
+        SwitchGuard.State state = SwitchGuard.parse(step("arm the switch's guard", command, timeout));
+        if (state.kind() == SwitchGuard.Kind.NOT_ARMED) {
+            throw new StepFailed("arm the switch's guard", SwitchGuard.explain(state));
+        }
+        return state;
+    }
+
+    /**
+     * Over new connections only, one a second until {@code within} has passed: a confirmation
+     * carried by the master connection would prove nothing about the next connection.
+     */
+    @Override
+    public SwitchGuard.State confirm(String runId, Duration within) throws HostUnreachable, StepFailed {
+        String command = shell(SwitchGuard.settle(runId, sudo));
+        long deadline = System.nanoTime() + within.toNanos();
+        while (true) {
+            List<String> argv = new ArrayList<>(List.of("ssh"));
+            argv.addAll(options.forNewConnection(target));
+            argv.addAll(List.of("--", target.destination(), command));
+            ProcessResult result = runner.run(argv, Map.of(), options.connectTimeout().plus(CONFIRM_ANSWER));
+            if (result.exitCode() != SSH_FAILED && !result.timedOut()) {
+                return settled("confirm the deployment", result);
+            }
+            if (System.nanoTime() - deadline > 0) {
+                String why = result.timedOut() ? "no answer" : lastLine(result.stderr().isBlank() ? "ssh exited with 255" : result.stderr());
+                throw new HostUnreachable(describe() + ": no new SSH connection reached the host within " + within.toSeconds()
+                        + " s of its switch (" + why + ")");
+            }
+            pause(Duration.ofSeconds(1));
+        }
+    }
+
+    @Override
+    public SwitchGuard.State disarm(String runId) throws HostUnreachable, StepFailed {
+        ProcessResult result = ssh(shell(SwitchGuard.settle(runId, sudo)), timeout);
+        if (result.exitCode() == SSH_FAILED) {
+            throw new HostUnreachable(unreachableMessage(result));
+        }
+        return settled("disarm the switch's guard", result);
+    }
+
+    private SwitchGuard.State settled(String step, ProcessResult result) throws StepFailed {
+        SwitchGuard.State state = SwitchGuard.parse(result.stdout());
+        if (state.kind() == SwitchGuard.Kind.NOT_ARMED) {
+            String out = (result.stdout() + "\n" + result.stderr()).strip();
+            throw new StepFailed(step, out.contains("sudo:") ? "sudo refused it for " + target.user() + " on " + describe() + " ("
+                    + lastLine(out) + "); the user needs the sudoers lines for Driftless (README, Non-root deploys)" : result.explain());
+        }
+        return state;
+    }
+
+    @Override
+    public SwitchGuard.State awaitGuard(String runId, Duration within) throws HostUnreachable {
+        String command = shell(SwitchGuard.query(runId));
+        long deadline = System.nanoTime() + within.toNanos();
+        SwitchGuard.State last = null;
+        HostUnreachable lost = null;
+        while (true) {
+            try {
+                last = SwitchGuard.parse(remote("guard status", command, timeout));
+                lost = null;
+                if (last.kind() != SwitchGuard.Kind.ARMED && last.kind() != SwitchGuard.Kind.FIRING) {
+                    return last;
+                }
+            } catch (HostUnreachable e) {
+                lost = e;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                if (last == null) {
+                    throw lost;
+                }
+                return last;
+            }
+            pause(Duration.ofSeconds(1));
+        }
+    }
+
+    private static void pause(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static String shell(List<String> argv) {
+        return String.join(" ", argv.stream().map(SshTransport::quote).toList());
     }
 
     /** {@code nix-env}, through {@code sudo -n} for a deploy user: never a prompt, a clear refusal instead. */

@@ -79,12 +79,38 @@ class CheckRunnerTest {
         }
 
         @Override
-        public void activate(String path, String runId) {
+        public void activate(String path, dev.driftless.host.Goal goal, String runId) {
             throw new UnsupportedOperationException();
         }
 
         @Override
         public Optional<dev.driftless.host.transport.SwitchUnit.Outcome> lastSwitch(String runId) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public Optional<String> switchInhibited(String path) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public dev.driftless.host.transport.SwitchGuard.State arm(String runId, dev.driftless.host.Actual before, Duration within,
+                dev.driftless.host.Goal goal) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public dev.driftless.host.transport.SwitchGuard.State confirm(String runId, Duration within) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public dev.driftless.host.transport.SwitchGuard.State disarm(String runId) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public dev.driftless.host.transport.SwitchGuard.State awaitGuard(String runId, Duration within) {
             throw new UnsupportedOperationException();
         }
     }

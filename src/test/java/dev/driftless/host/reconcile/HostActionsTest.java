@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.driftless.host.Actual;
+import dev.driftless.host.Boot;
+import dev.driftless.host.Goal;
 import dev.driftless.host.Deployment;
 import dev.driftless.host.Desired;
 import dev.driftless.host.DriftCause;
@@ -20,6 +22,7 @@ import dev.driftless.host.transport.HostBusy;
 import dev.driftless.host.transport.HostTransport;
 import dev.driftless.host.transport.HostUnreachable;
 import dev.driftless.host.transport.StepFailed;
+import dev.driftless.host.transport.SwitchGuard;
 import dev.driftless.host.transport.SwitchUnit;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,7 +44,7 @@ class HostActionsTest {
     private static final Desired WANT_B = new Desired("b0b", Instant.EPOCH, "/nix/store/bbb.drv", B.path());
 
     /** A host that runs {@code runs}, and fails the steps named in {@code failing} with the given exception. */
-    static final class ScriptedHost implements HostTransport {
+    static class ScriptedHost implements HostTransport {
         final List<String> calls = new ArrayList<>();
         final Map<String, Exception> failing;
         Actual runs;
@@ -75,7 +78,7 @@ class HostActionsTest {
             } catch (StepFailed e) {
                 throw new AssertionError(e);
             }
-            return runs;
+            return new Actual(runs.path(), runs.generation(), new Boot(null, bootDefault != null ? bootDefault : runs.path(), false));
         }
 
         @Override
@@ -107,10 +110,34 @@ class HostActionsTest {
         }
 
         @Override
-        public void activate(String path, String runId) throws HostUnreachable, StepFailed {
+        public void activate(String path, Goal goal, String runId) throws HostUnreachable, StepFailed {
             runIds.add(runId);
-            step("activate " + path);
+            if (goal == Goal.BOOT) {
+                step("boot " + path);
+                bootDefault = path;
+                return;
+            }
+            step((goal == Goal.TEST ? "test " : "activate ") + path);
             runs = new Actual(path, profile);
+        }
+
+        Actual observeQuietly() {
+            try {
+                return observe();
+            } catch (HostUnreachable e) {
+                return runs;
+            }
+        }
+
+        /** What the profile points at, when a test says; by default what runs. */
+        String bootDefault;
+        /** Why a live switch is refused, when it is. */
+        String inhibited;
+
+        @Override
+        public Optional<String> switchInhibited(String path) {
+            calls.add("inhibitors");
+            return Optional.ofNullable(inhibited);
         }
 
         @Override
@@ -123,16 +150,79 @@ class HostActionsTest {
         public void checkHealth(String command, Duration timeout) throws HostUnreachable, StepFailed {
             step("check " + runs.path());
         }
+
+        /** The guard of each switch, by run id, as the host reports it; none when absent. */
+        final Map<String, SwitchGuard.State> guards = new java.util.HashMap<>();
+        /** Where a guard that is never confirmed returns the host; null: it never fires. */
+        Actual guardReturnsTo;
+        /** The host cannot keep a guard (no systemd). */
+        boolean guardless;
+
+        @Override
+        public SwitchGuard.State arm(String runId, Actual before, Duration within, Goal goal) throws HostUnreachable, StepFailed {
+            step("arm");
+            if (guardless) {
+                return guard(SwitchGuard.Kind.UNSUPPORTED);
+            }
+            SwitchGuard.State was = guards.get(runId);
+            if (was != null && was.fired()) {
+                return was;
+            }
+            guards.put(runId, guard(SwitchGuard.Kind.ARMED));
+            return guards.get(runId);
+        }
+
+        @Override
+        public SwitchGuard.State confirm(String runId, Duration within) throws HostUnreachable, StepFailed {
+            step("confirm");
+            return settle(runId);
+        }
+
+        @Override
+        public SwitchGuard.State disarm(String runId) throws HostUnreachable, StepFailed {
+            step("disarm");
+            return settle(runId);
+        }
+
+        private SwitchGuard.State settle(String runId) {
+            SwitchGuard.State was = guards.get(runId);
+            if (was != null && was.fired()) {
+                return was;
+            }
+            guards.remove(runId);
+            return guard(SwitchGuard.Kind.DISARMED);
+        }
+
+        @Override
+        public SwitchGuard.State awaitGuard(String runId, Duration within) {
+            calls.add("awaitGuard");
+            SwitchGuard.State was = guards.get(runId);
+            if (was != null && (was.kind() == SwitchGuard.Kind.ARMED || was.kind() == SwitchGuard.Kind.FIRING) && guardReturnsTo != null) {
+                runs = guardReturnsTo;
+                guards.put(runId, guard(SwitchGuard.Kind.ROLLED_BACK));
+            }
+            return guards.getOrDefault(runId, guard(SwitchGuard.Kind.NONE));
+        }
+
+        static SwitchGuard.State guard(SwitchGuard.Kind kind) {
+            return new SwitchGuard.State(kind, kind == SwitchGuard.Kind.ROLLED_BACK ? 0 : -1, "");
+        }
     }
 
     private final List<HostRecord> intents = new ArrayList<>();
 
     private Acted deployB(ScriptedHost host, HostRecord record) {
+        return deployB(host, record, Goal.SWITCH);
+    }
+
+    private Acted deployB(ScriptedHost host, HostRecord record, Goal goal) {
         HostStatus status = HostStatus.unknown("web1", "local:/x").withDesired(WANT_B).withRecord(record);
         CheckRunner checks = new CheckRunner(List.of(new HealthCheck.Command("health-check", "true", Duration.ofSeconds(5))), new UrlProbe());
-        HostActions actions = new HostActions(host, checks, Duration.ofSeconds(30),
+        HostActions actions = new HostActions(host, checks, Duration.ofSeconds(30), Duration.ofSeconds(30), goal,
                 (r, cause) -> intents.add(r));
-        return actions.act(status, host.runs, Decide.decide(record, WANT_B, host.runs, true));
+        Actual seen = host.observeQuietly();
+        host.calls.clear();
+        return actions.act(status, seen, Decide.decide(record, WANT_B, seen, true, goal));
     }
 
     private static HostRecord onA() {
@@ -146,8 +236,10 @@ class HostActionsTest {
         assertEquals(1, intents.size());
         assertTrue(intents.get(0).attempt().inProgress());
         assertEquals(A, intents.get(0).attempt().before(), "the way back is recorded first");
-        assertEquals(List.of("copy " + B.path(), "setProfile " + B.path(), "activate " + B.path(), "observe", "check " + B.path()), host.calls);
+        assertEquals(List.of("copy " + B.path(), "inhibitors", "arm", "setProfile " + B.path(), "activate " + B.path(), "observe", "check " + B.path(),
+                "confirm"), host.calls);
         assertEquals(HostState.IN_SYNC, acted.state());
+        assertTrue(host.guards.isEmpty(), "the confirmation disarmed the guard");
         assertEquals(B.path(), acted.record().applied().path());
         assertEquals(Attempt.Outcome.SUCCEEDED, acted.record().attempt().outcome());
     }
@@ -156,8 +248,8 @@ class HostActionsTest {
     void aFailedHealthCheckReturnsToExactlyTheGenerationBeforeByItsNumberAndVerifiesIt() {
         ScriptedHost host = new ScriptedHost(A, Map.of("check " + B.path(), new StepFailed("health check", "exited with 1")));
         Acted acted = deployB(host, onA());
-        assertEquals(List.of("copy " + B.path(), "setProfile " + B.path(), "activate " + B.path(), "observe", "check " + B.path(),
-                "switchToGeneration 1", "activate " + A.path(), "observe"), host.calls);
+        assertEquals(List.of("copy " + B.path(), "inhibitors", "arm", "setProfile " + B.path(), "activate " + B.path(), "observe", "check " + B.path(),
+                "disarm", "switchToGeneration 1", "activate " + A.path(), "observe"), host.calls);
         assertEquals(HostState.DEGRADED, acted.state());
         assertEquals(Deployment.Result.ROLLED_BACK, acted.deployment().result());
         assertEquals(B.path(), acted.record().quarantine().path(), "B is quarantined on this host");
@@ -208,7 +300,8 @@ class HostActionsTest {
         Decision next = Decide.decide(cut.record(), WANT_B, B, true);
         assertTrue(next instanceof Decision.Verify, next.toString());
         Acted verified = deployB(back, cut.record());
-        assertEquals(List.of("lastSwitch", "check " + B.path()), back.calls, "what the host recorded of the switch, then only the checks");
+        assertEquals(List.of("lastSwitch", "check " + B.path(), "confirm"), back.calls,
+                "what the host recorded of the switch, then only the checks and the confirmation");
         assertEquals(HostState.IN_SYNC, verified.state());
         assertEquals(Deployment.Result.SUCCEEDED, verified.deployment().result());
     }
@@ -234,7 +327,7 @@ class HostActionsTest {
         ScriptedHost host = new ScriptedHost(B, Map.of());
         host.switches.put(HostActions.runId("deploy", cut.attempt()), new SwitchUnit.Outcome(SwitchUnit.State.EXITED, 0, List.of(), ""));
         Acted acted = deployB(host, cut);
-        assertEquals(List.of("lastSwitch", "check " + B.path()), host.calls, "no second switch");
+        assertEquals(List.of("lastSwitch", "check " + B.path(), "confirm"), host.calls, "no second switch");
         assertEquals(HostState.IN_SYNC, acted.state());
         assertEquals(Deployment.Result.SUCCEEDED, acted.deployment().result());
     }
@@ -247,7 +340,7 @@ class HostActionsTest {
         host.switches.put(HostActions.runId("deploy", cut.attempt()),
                 new SwitchUnit.Outcome(SwitchUnit.State.EXITED, 4, List.of("broken.service"), "warning: the following units failed: broken.service"));
         Acted acted = deployB(host, cut);
-        assertEquals(List.of("lastSwitch", "switchToGeneration 1", "activate " + A.path(), "observe"), host.calls,
+        assertEquals(List.of("lastSwitch", "disarm", "switchToGeneration 1", "activate " + A.path(), "observe"), host.calls,
                 "back to A without switching to B again and without running B's checks");
         assertEquals(Deployment.Result.ROLLED_BACK, acted.deployment().result());
         assertTrue(acted.message().contains("exited with 4") && acted.message().contains("broken.service"), acted.message());
@@ -278,5 +371,151 @@ class HostActionsTest {
         ScriptedHost next = new ScriptedHost(A, Map.of());
         deployB(next, onA());
         assertNotEquals(host.runIds, next.runIds, "a new attempt is a new switch");
+    }
+
+    @Test
+    void aGenerationAfterWhichNoNewConnectionGetsThroughIsReturnedByItsGuardAsLostConnectivityAndQuarantined() {
+        ScriptedHost host = new ScriptedHost(A, Map.of("confirm", new HostUnreachable("no new SSH connection reached the host")));
+        host.guardReturnsTo = A;
+        Acted acted = deployB(host, onA());
+        assertEquals(List.of("copy " + B.path(), "inhibitors", "arm", "setProfile " + B.path(), "activate " + B.path(), "observe", "check " + B.path(),
+                "confirm", "awaitGuard", "observe"), host.calls, "the controller waits for the guard, and undoes nothing itself");
+        assertEquals(HostState.DEGRADED, acted.state());
+        assertEquals(Deployment.Result.ROLLED_BACK, acted.deployment().result());
+        assertEquals("lost-connectivity", acted.deployment().reason());
+        assertEquals(DriftCause.LOST_CONNECTIVITY, acted.cause());
+        assertEquals(A, acted.record().left());
+        assertEquals(B.path(), acted.record().quarantine().path(), "not retried in a loop");
+        assertTrue(Decide.decide(acted.record(), WANT_B, A, true) instanceof Decision.Wait);
+    }
+
+    @Test
+    void aHostWithoutAGuardThatNoNewConnectionReachesIsReturnedByTheControllerOverTheConnectionItHas() {
+        ScriptedHost host = new ScriptedHost(A, Map.of("confirm", new HostUnreachable("no new SSH connection reached the host")));
+        host.guardless = true;
+        Acted acted = deployB(host, onA());
+        assertTrue(host.calls.containsAll(List.of("awaitGuard", "disarm", "switchToGeneration 1", "activate " + A.path())), host.calls.toString());
+        assertEquals(Deployment.Result.ROLLED_BACK, acted.deployment().result());
+        assertEquals("lost-connectivity", acted.deployment().reason());
+    }
+
+    @Test
+    void aGuardThatFiredAfterTheControllerStoppedIsReportedAndTheGenerationTriedAgainNotQuarantined() {
+        HostRecord cut = cutShortDeployingB();
+        ScriptedHost host = new ScriptedHost(A, Map.of());
+        host.guards.put(HostActions.runId("deploy", cut.attempt()), ScriptedHost.guard(SwitchGuard.Kind.ROLLED_BACK));
+        Acted acted = deployB(host, cut);
+        assertEquals(List.of("copy " + B.path(), "inhibitors", "arm", "observe"), host.calls, "the profile is not moved again over the guard's return");
+        assertEquals(Deployment.Result.ROLLED_BACK, acted.deployment().result());
+        assertEquals("lost-connectivity", acted.deployment().reason());
+        assertTrue(acted.message().contains("cut short before it was confirmed"), acted.message());
+        assertNull(acted.record().quarantine(), "the generation was never shown bad");
+        assertTrue(Decide.decide(acted.record(), WANT_B, A, true) instanceof Decision.Deploy, "tried again");
+    }
+
+    @Test
+    void aGuardThatFiresWhileARestartedControllerVerifiesIsTheControllersFaultNotTheGenerations() {
+        HostRecord cut = cutShortDeployingB();
+        ScriptedHost host = new ScriptedHost(B, Map.of());
+        host.guards.put(HostActions.runId("deploy", cut.attempt()), ScriptedHost.guard(SwitchGuard.Kind.FIRING));
+        host.guardReturnsTo = A;
+        Acted acted = deployB(host, cut);
+        assertEquals(List.of("lastSwitch", "check " + B.path(), "confirm", "awaitGuard", "observe"), host.calls);
+        assertEquals(Deployment.Result.ROLLED_BACK, acted.deployment().result());
+        assertEquals(A, acted.record().left());
+        assertNull(acted.record().quarantine(), "tried again: nobody was there to confirm it in time");
+    }
+
+    @Test
+    void aFailedCheckAfterTheGuardFiredLeavesTheReturnToTheGuard() {
+        ScriptedHost host = new ScriptedHost(A, Map.of("check " + B.path(), new StepFailed("health check", "exited with 1"))) {
+            @Override
+            public void checkHealth(String command, Duration timeout) throws HostUnreachable, StepFailed {
+                // The checks outlast the confirm timeout: the guard fires while they run.
+                guards.replaceAll((id, g) -> guard(SwitchGuard.Kind.ROLLED_BACK));
+                try {
+                    super.checkHealth(command, timeout);
+                } finally {
+                    runs = A;
+                }
+            }
+        };
+        Acted acted = deployB(host, onA());
+        assertTrue(host.calls.contains("disarm") && host.calls.stream().noneMatch(c -> c.startsWith("switchToGeneration")), host.calls.toString());
+        assertEquals(Deployment.Result.ROLLED_BACK, acted.deployment().result());
+        assertEquals(B.path(), acted.record().quarantine().path());
+    }
+
+    @Test
+    void aFirstGenerationHasNoGuardYetIsConfirmedOverANewConnectionBeforeItIsInSync() {
+        ScriptedHost host = new ScriptedHost(Actual.NOTHING, Map.of());
+        Acted acted = deployB(host, HostRecord.EMPTY);
+        assertTrue(host.calls.contains("confirm") && !host.calls.contains("arm"), host.calls.toString());
+        assertEquals(HostState.IN_SYNC, acted.state());
+    }
+
+    @Test
+    void aHostRunningTheCommittedGenerationIsNeverInSyncWhenNoNewConnectionReachesIt() {
+        HostRecord unchecked = HostRecord.EMPTY.withLeft(B);
+        ScriptedHost host = new ScriptedHost(B, Map.of("confirm", new HostUnreachable("no new SSH connection reached the host")));
+        Acted acted = deployB(host, unchecked);
+        assertNotEquals(HostState.IN_SYNC, acted.state(), acted.message());
+        assertNull(acted.record().applied());
+    }
+
+    @Test
+    void aBootHostMakesTheGenerationTheBootDefaultWithoutActivatingItAndIsInSyncForItsGoal() {
+        ScriptedHost host = new ScriptedHost(A, Map.of());
+        Acted acted = deployB(host, onA(), Goal.BOOT);
+        assertEquals(List.of("copy " + B.path(), "setProfile " + B.path(), "boot " + B.path(), "observe"), host.calls,
+                "nothing runs that could lock the host out: no guard, no activation, no checks yet");
+        assertEquals(A.path(), host.runs.path());
+        assertEquals(HostState.IN_SYNC, acted.state(), acted.message());
+        assertTrue(acted.message().contains("after the next reboot"), acted.message());
+        assertEquals(Attempt.Outcome.STAGED, acted.record().attempt().outcome());
+        assertEquals(A.path(), acted.record().applied().path(), "B is not checked until the host runs it");
+
+        ScriptedHost waiting = new ScriptedHost(A, Map.of());
+        waiting.bootDefault = B.path();
+        Actual seen = waiting.observeQuietly();
+        assertTrue(Decide.decide(acted.record(), WANT_B, seen, true, Goal.BOOT) instanceof Decision.Converged, "waits for the reboot");
+        HostStatus status = HostStatus.unknown("web1", "local:/x").withDesired(WANT_B).withRecord(acted.record()).observed(seen, Instant.now());
+        assertTrue(status.rebootRequired());
+
+        ScriptedHost rebooted = new ScriptedHost(B, Map.of());
+        Acted checked = deployB(rebooted, acted.record(), Goal.BOOT);
+        assertEquals(List.of("check " + B.path(), "confirm"), rebooted.calls, "once it runs, it is checked and confirmed");
+        assertEquals(HostState.IN_SYNC, checked.state());
+        assertEquals(B.path(), checked.record().applied().path());
+    }
+
+    @Test
+    void aSwitchNixOSInhibitsFallsBackToTheBootDefaultAndWaitsForARebootOutOfSync() {
+        ScriptedHost host = new ScriptedHost(A, Map.of());
+        host.inhibited = "its switch-inhibitors differ from the running generation's: /nix/store/sd-256";
+        Acted acted = deployB(host, onA());
+        assertEquals(List.of("copy " + B.path(), "inhibitors", "setProfile " + B.path(), "boot " + B.path(), "observe"), host.calls);
+        assertEquals(HostState.OUT_OF_SYNC, acted.state(), "not InSync: it does not run the generation");
+        assertTrue(acted.message().contains("sd-256"), acted.message());
+        assertEquals(Deployment.Result.SUCCEEDED, acted.deployment().result(), "not a failure");
+
+        ScriptedHost waiting = new ScriptedHost(A, Map.of());
+        waiting.bootDefault = B.path();
+        Decision next = Decide.decide(acted.record(), WANT_B, waiting.observeQuietly(), true, Goal.SWITCH);
+        assertTrue(next instanceof Decision.Wait w && w.state() == HostState.OUT_OF_SYNC, "not deployed again in a loop: " + next);
+    }
+
+    @Test
+    void aTestHostActivatesWithoutMovingItsProfileAndIsUndoneTheSameWay() {
+        ScriptedHost host = new ScriptedHost(A, Map.of());
+        Acted good = deployB(host, onA(), Goal.TEST);
+        assertEquals(List.of("copy " + B.path(), "arm", "test " + B.path(), "observe", "check " + B.path(), "confirm"), host.calls);
+        assertEquals(HostState.IN_SYNC, good.state());
+
+        ScriptedHost failing = new ScriptedHost(A, Map.of("check " + B.path(), new StepFailed("health check", "exited with 1")));
+        Acted bad = deployB(failing, onA(), Goal.TEST);
+        assertTrue(failing.calls.stream().noneMatch(c -> c.startsWith("setProfile") || c.startsWith("switchToGeneration")), failing.calls.toString());
+        assertTrue(failing.calls.contains("test " + A.path()), failing.calls.toString());
+        assertEquals(Deployment.Result.ROLLED_BACK, bad.deployment().result());
     }
 }

@@ -1,6 +1,8 @@
 package dev.driftless.host.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -64,5 +66,37 @@ class LocalTransportTest {
     void missingRootIsUnreachable() {
         LocalTransport gone = new LocalTransport(root.resolve("gone"), Map.of(), List.of(), Duration.ofSeconds(10));
         assertThrows(HostUnreachable.class, gone::observe);
+    }
+
+    /** A toplevel in the host's store whose kernel, initrd and modules link to {@code kernel}'s store paths, as NixOS's do. */
+    private String toplevel(String name, String kernel) throws Exception {
+        String system = "/nix/store/" + name;
+        Path dir = Files.createDirectories(root.resolve(system.substring(1)));
+        for (String part : List.of("kernel", "initrd", "kernel-modules")) {
+            String target = "/nix/store/" + kernel + "-" + part;
+            Files.createDirectories(root.resolve(target.substring(1)));
+            Files.createSymbolicLink(dir.resolve(part), Path.of(target));
+        }
+        return system;
+    }
+
+    private void boot(String booted, String current) throws Exception {
+        Files.createDirectories(root.resolve("run"));
+        Files.createSymbolicLink(root.resolve("run/booted-system"), Path.of(booted));
+        Files.createSymbolicLink(root.resolve("run/current-system"), Path.of(current));
+    }
+
+    @Test
+    void aGenerationWithAnotherKernelThanTheBootedOneNeedsAReboot() throws Exception {
+        boot(toplevel("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-host", "k61"), toplevel("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-host", "k66"));
+        Actual seen = transport().observe();
+        assertTrue(seen.rebootRequired());
+        assertEquals("/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-host", seen.boot().booted());
+    }
+
+    @Test
+    void aNewGenerationWithTheBootedKernelNeedsNoReboot() throws Exception {
+        boot(toplevel("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-host", "k61"), toplevel("bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-host", "k61"));
+        assertFalse(transport().observe().rebootRequired());
     }
 }

@@ -2,10 +2,12 @@ package dev.driftless.host.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.driftless.exec.ProcessResult;
 import dev.driftless.host.Actual;
+import dev.driftless.host.Goal;
 import java.util.ArrayList;
 
 import java.nio.file.Path;
@@ -36,26 +38,31 @@ class SshTransportTest {
                 (argv, env, limit) -> {
                     String command = argv.get(argv.size() - 1);
                     sent.add(command);
-                    String out = command.contains("switch-to-configuration") ? "driftless-switch: exited 0 | new:  | named:  | before: \n"
+                    String out = command.contains("driftless-guard") ? "driftless-guard: armed\n"
+                            : command.contains("switch-to-configuration") ? "driftless-switch: exited 0 | new:  | named:  | before: \n"
                             : "/nix/var/nix/profiles/system-2-link\n";
                     return new ProcessResult(argv, 0, out, "", false, Duration.ZERO);
                 });
         transport.setProfile("/nix/store/bbb-host");
         transport.switchToGeneration(new Actual("/nix/store/aaa-host", 1));
         transport.rollbackProfile();
-        transport.activate("/nix/store/bbb-host", "deploy-1");
+        transport.activate("/nix/store/bbb-host", Goal.SWITCH, "deploy-1");
+        transport.arm("deploy-1", new Actual("/nix/store/aaa-host", 1), Duration.ofSeconds(30), Goal.SWITCH);
+        transport.disarm("deploy-1");
         return sent;
     }
 
     @Test
     void aDeployUserChangesTheProfileOnlyThroughSudoWithoutAPrompt() throws Exception {
         List<String> sent = commandsOfEveryStep("deploy", true);
-        assertEquals(4, sent.size());
+        assertEquals(6, sent.size());
         for (String command : sent.subList(0, 3)) {
             assertTrue(command.contains("sudo -n nix-env -p /nix/var/nix/profiles/system"), command);
             assertFalse(command.replace("sudo -n nix-env", "").contains("nix-env"), "no nix-env without sudo: " + command);
         }
-        assertTrue(sent.get(3).contains("' 'yes' '/nix/var/nix/profiles' "), "the switch is started through sudo: " + sent.get(3));
+        assertTrue(sent.get(3).contains("' 'yes' '/nix/var/nix' "), "the switch is started through sudo: " + sent.get(3));
+        assertTrue(sent.get(4).contains("'/nix/var/nix' 'yes' "), "the guard is armed through sudo: " + sent.get(4));
+        assertTrue(sent.get(5).contains("'driftless-switch-deploy-1-guard' 'yes' "), "the guard is settled through sudo: " + sent.get(5));
     }
 
     @Test
@@ -64,5 +71,32 @@ class SshTransportTest {
             assertFalse(command.contains("sudo -n nix-env"), command);
             assertFalse(command.contains("' 'yes' '"), command);
         }
+    }
+
+    @Test
+    void aConfirmationTravelsOverANewConnectionNeverTheMasters() throws Exception {
+        List<List<String>> sent = new ArrayList<>();
+        SshTransport transport = new SshTransport(new HostTarget.Ssh("root", "web1", 22), OPTIONS, Map.of(), Duration.ofMinutes(1), false,
+                (argv, env, limit) -> {
+                    sent.add(argv);
+                    return new ProcessResult(argv, 0, "driftless-guard: disarmed\n", "", false, Duration.ZERO);
+                });
+        assertEquals(SwitchGuard.Kind.DISARMED, transport.confirm("deploy-1", Duration.ofSeconds(30)).kind());
+        assertEquals(1, sent.size());
+        assertTrue(sent.get(0).contains("ControlPath=none") && sent.get(0).contains("ControlMaster=no"), sent.get(0).toString());
+        assertFalse(sent.get(0).contains("ControlMaster=auto"), sent.get(0).toString());
+    }
+
+    @Test
+    void aConfirmationNoNewConnectionCarriesIsTriedUntilItsTimeIsUpThenTheHostIsUnreachable() {
+        List<List<String>> sent = new ArrayList<>();
+        SshTransport transport = new SshTransport(new HostTarget.Ssh("root", "web1", 22), OPTIONS, Map.of(), Duration.ofMinutes(1), false,
+                (argv, env, limit) -> {
+                    sent.add(argv);
+                    return new ProcessResult(argv, 255, "", "ssh: connect to host web1 port 22: Connection timed out", false, Duration.ZERO);
+                });
+        HostUnreachable e = assertThrows(HostUnreachable.class, () -> transport.confirm("deploy-1", Duration.ofMillis(1500)));
+        assertTrue(sent.size() >= 2, "tried again: " + sent.size());
+        assertTrue(e.getMessage().contains("no new SSH connection") && e.getMessage().contains("Connection timed out"), e.getMessage());
     }
 }
