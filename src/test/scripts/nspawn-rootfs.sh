@@ -44,6 +44,14 @@ rm -f "$work"/etc/ssh/ssh_host_*
 printf '[Unit]\nBefore=ssh.service\n[Service]\nType=oneshot\nExecStart=/usr/bin/ssh-keygen -A\n[Install]\nWantedBy=multi-user.target\n' \
   > "$work/etc/systemd/system/driftless-hostkeys.service"
 ln -s /etc/systemd/system/driftless-hostkeys.service "$work/etc/systemd/system/multi-user.target.wants/driftless-hostkeys.service"
+# At boot, the system profile's generation is activated, as NixOS's stage 2 activates the boot
+# entry's: its first activation makes /run/booted-system. A host with no generation yet boots plain.
+printf '%s\n' '[Unit]' 'Description=Activate the system profile, as NixOS does at boot' \
+  'ConditionPathExists=/nix/var/nix/profiles/system' 'After=nix-daemon.socket' 'Before=ssh.service' \
+  '[Service]' 'Type=oneshot' 'RemainAfterExit=yes' \
+  'ExecStart=/nix/var/nix/profiles/system/bin/switch-to-configuration test' \
+  '[Install]' 'WantedBy=multi-user.target' > "$work/etc/systemd/system/driftless-boot.service"
+ln -s /etc/systemd/system/driftless-boot.service "$work/etc/systemd/system/multi-user.target.wants/driftless-boot.service"
 # A non-root user for deploys through sudo: logs in by key (a password of '*' is no password,
 # not a locked account), talks to Nix's daemon (its socket is for nix-users), lingers as root does
 # (trap 1), and has no sudoers entry: tests install the lines they mean to prove.

@@ -44,6 +44,7 @@ public final class SystemdFleet implements AutoCloseable {
     private final Thread shutdownHook = new Thread(this::close, "systemd-fleet-teardown");
     private final AtomicBoolean closed = new AtomicBoolean();
     private double bootSeconds;
+    private Path rootfs;
 
     public SystemdFleet(List<String> names) {
         if (names.isEmpty()) {
@@ -58,7 +59,7 @@ public final class SystemdFleet implements AutoCloseable {
         try {
             base = Files.createTempDirectory("driftless-systemd-");
             ledger.note("base", base.toString());
-            Path rootfs = SystemdHost.rootfs();
+            this.rootfs = SystemdHost.rootfs();
             this.net = FleetBridge.claim(bridge, ledger);
             for (int i = 0; i < names.size(); i++) {
                 String name = names.get(i);
@@ -266,6 +267,27 @@ public final class SystemdFleet implements AutoCloseable {
                 done
                 echo "$n"
                 """));
+    }
+
+    /**
+     * Reboots the host: its container powers off and boots again from the same root file system,
+     * /nix and host key. /run starts empty, and the boot activates the system profile's generation
+     * (the root file system's driftless-boot unit, as NixOS's stage 2 activates the boot entry's),
+     * which becomes /run/booted-system. What lived only in the overlay (sudoers lines, the
+     * fixture's record of switches) is gone, as on a volatile root.
+     */
+    public void reboot(String name) {
+        SystemdHost h = host(name);
+        h.stop();
+        h.awaitStopped(System.nanoTime() + STOP_GRACE_NANOS);
+        ledger.note("nspawn", h.machine, String.valueOf(h.launch(rootfs, bridge, base.resolve("nix.conf"))));
+        h.awaitBooted();
+        try {
+            h.authorize(Files.readString(base.resolve("client_key.pub")));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        await().atMost(Duration.ofMinutes(1)).ignoreExceptions().until(() -> ssh(name, "echo ok").equals("ok"));
     }
 
     /** Takes the host off the network: its link goes down, packets vanish, and everything on it keeps running. */

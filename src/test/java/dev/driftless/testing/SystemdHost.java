@@ -59,13 +59,27 @@ final class SystemdHost {
         return Path.of(built.stdout().strip());
     }
 
-    /** Starts the container's boot; {@link #awaitBooted} waits for it. */
+    /**
+     * Starts the container's boot; {@link #awaitBooted} waits for it. The host's ed25519 key is made
+     * here once and bound in, so it is the same key after a reboot, as a real machine's is.
+     */
     long launch(Path rootfs, String bridge, Path nixConf) {
         try {
             Files.createDirectories(dir.resolve("nix"));
+            Path keys = Files.createDirectories(dir.resolve("hostkeys"));
+            Path key = keys.resolve("ssh_host_ed25519_key");
+            if (!Files.exists(key)) {
+                ProcessResult made = ProcessRunner.run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "root@" + name,
+                        "-f", key.toString()), Map.of(), Duration.ofSeconds(30));
+                if (!made.ok()) {
+                    throw new AssertionError("ssh-keygen for " + name + ": " + made.explain());
+                }
+            }
             List<String> command = List.of("systemd-nspawn", "--quiet", "--directory=" + rootfs, "--volatile=overlay", "--boot",
                     "--register=no", "--keep-unit", "--machine=" + machine, "--hostname=" + name, "--network-bridge=" + bridge,
-                    "--bind=" + dir.resolve("nix") + ":/nix", "--bind-ro=" + nixConf + ":/etc/nix/nix.conf", "--console=read-only");
+                    "--bind=" + dir.resolve("nix") + ":/nix", "--bind-ro=" + nixConf + ":/etc/nix/nix.conf",
+                    "--bind-ro=" + key + ":/etc/ssh/ssh_host_ed25519_key", "--bind-ro=" + key + ".pub:/etc/ssh/ssh_host_ed25519_key.pub",
+                    "--console=read-only");
             nspawn = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(console().toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
             return nspawn.pid();

@@ -80,10 +80,11 @@ public class HostRecorder {
         }
         if (after.rebootRequired() && !before.rebootRequired() && acted.actual() != null) {
             Boot boot = acted.actual().boot();
+            String why = after.waitsForReboot() ? "its boot default " + boot.bootDefault() + " runs after the next reboot"
+                    : "it runs a kernel, initrd or kernel modules it did not boot (booted " + boot.booted() + ")";
             events.publish(HostEvent.of(HostEvent.REBOOT_REQUIRED, host, commit, Map.of("booted", String.valueOf(boot.booted()),
-                    "current", String.valueOf(acted.actual().path()))));
-            LOG.warnf("host %s: runs a kernel, initrd or kernel modules it did not boot (booted %s, runs %s); reboot it to activate them",
-                    host, boot.booted(), acted.actual().path());
+                    "current", String.valueOf(acted.actual().path()), "bootDefault", String.valueOf(boot.bootDefault()), "reason", why)));
+            LOG.warnf("host %s: reboot required: %s; runs %s", host, why, acted.actual().path());
         }
         log(before, after, acted, commit);
         return acted.result();
