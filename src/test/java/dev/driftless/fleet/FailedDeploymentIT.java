@@ -94,8 +94,8 @@ class FailedDeploymentIT {
                 openIncident(app, "web1", "failed-deploy");
 
                 Map<String, Object> before = snapshot(fleet);
-                // A minute of resyncs, one a second: nothing moves, and no host is ever called InSync wrongly.
-                long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+                // Twenty resyncs, one a second: nothing moves, and no host is ever called InSync wrongly.
+                long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
                 while (System.nanoTime() < until) {
                     JsonPath hosts = hosts(app);
                     assertEquals("Degraded", state(hosts, "web1"));
