@@ -43,10 +43,12 @@ class ActivationGoalsIT {
     @BeforeAll
     static void start() {
         assumeTrue(SystemdFleet.canRun(), "systemd host tests need root, systemd-nspawn and debootstrap; CI runs as root");
-        repo = new FleetFixture(Path.of("src/test/fleets/systemd"), List.of("boot1", "kern1", "inh1"));
-        hosts = new SystemdFleet(List.of("boot1", "kern1", "inh1"));
+        repo = new FleetFixture(Path.of("src/test/fleets/systemd"), List.of("boot1", "kern1", "inh1", "test1"));
+        hosts = new SystemdFleet(List.of("boot1", "kern1", "inh1", "test1"));
         Map<String, String> config = hosts.controllerConfig(repo);
         config.put("driftless.hosts.boot1.goal", "boot");
+        config.put("driftless.hosts.test1.goal", "test");
+        config.put("driftless.hosts.test1.confirm-timeout", "8s");
         config.put("driftless.reconcile.interval", "3s");
         config.put("driftless.ssh.connect-timeout", "3s");
         config.put("driftless.api.token", "activation-goals-it-" + UUID.randomUUID());
@@ -138,6 +140,33 @@ class ActivationGoalsIT {
         hosts.reboot("inh1");
         awaitRunning("inh1", desired);
         assertFalse(host("inh1").getBoolean("rebootRequired"));
+    }
+
+    @Test
+    @Order(4)
+    void aTestHostActivatesEachGenerationWithoutTouchingItsProfileAndItsGuardReturnsItTheSameWay() {
+        awaitState("test1", repo.head(), "InSync");
+        assertEquals(host("test1").getString("desired.path"), hosts.currentSystem("test1"));
+        assertEquals(0, hosts.generation("test1"), "the profile was never set");
+        String sha = repo.commit("hosts/test1.nix", "{ motd = \"test1: tried\"; services = [ \"nginx\" ]; }\n", "test1: tried");
+        awaitState("test1", sha, "InSync");
+        String good = host("test1").getString("desired.path");
+        assertEquals(good, hosts.currentSystem("test1"));
+        assertEquals(0, hosts.generation("test1"), "still no profile generation");
+        assertTrue(hosts.switches("test1").stream().filter(s -> s.path().equals(good)).allMatch(s -> s.goal().equals("test")),
+                hosts.switches("test1").toString());
+
+        String bad = repo.commit("hosts/test1.nix", "{ motd = \"test1: locked\"; services = [ \"nginx\" ]; dropNewSsh = true; }\n",
+                "test1: a firewall that drops new ssh connections");
+        await().atMost(CONVERGE).untilAsserted(() -> {
+            JsonPath h = host("test1");
+            assertEquals(bad, h.getString("lastDeployment.commit"), h.prettify());
+            assertEquals("rolled_back", h.getString("lastDeployment.result"));
+            assertEquals("lost-connectivity", h.getString("lastDeployment.reason"));
+        });
+        assertEquals(good, hosts.currentSystem("test1"), "the guard activated the generation before, with test");
+        assertEquals(0, hosts.generation("test1"), "and left the profile alone");
+        assertEquals("ok", hosts.ssh("test1", "echo ok"), "new logins work again");
     }
 
     /** The host runs {@code path}, Driftless says so and calls it InSync with nothing waiting for a reboot. */
