@@ -48,6 +48,7 @@ public class DriftlessMetrics {
         for (String result : DEPLOYMENT_RESULTS) {
             deploymentTimer(result);
         }
+        HOST_STEPS.forEach(this::stepTimer);
         Timer.builder(RESYNC_DURATION).register(registry);
         for (String topic : List.of("driftless.commits", "driftless.evaluations", "driftless.build-requests", "driftless.build-results")) {
             registry.counter(DEAD_LETTERS, "topic", topic);
@@ -165,6 +166,20 @@ public class DriftlessMetrics {
 
     public void deadLetter(String topic) {
         registry.counter(DEAD_LETTERS, "topic", topic).increment();
+    }
+
+    /** The steps a host's deploy is made of, as {@link #hostStep} names them: a bounded label. */
+    public static final List<String> HOST_STEPS = List.of("observe", "copy", "profile", "switch", "checks", "guard", "confirm");
+
+    private Timer stepTimer(String step) {
+        return Timer.builder(HOST_STEP_DURATION).tags("step", step).description("One step on a host, by step")
+                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(10))
+                .register(registry);
+    }
+
+    /** One step on a host took {@code took}; {@code step} is one of {@link #HOST_STEPS}. */
+    public void hostStep(String step, Duration took) {
+        stepTimer(step).record(took);
     }
 
     public void build(String result, Duration took) {

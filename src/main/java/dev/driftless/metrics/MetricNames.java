@@ -22,6 +22,8 @@ public final class MetricNames {
     public static final String EVALUATION_DURATION = "driftless.evaluation.duration";
     public static final String BUILDS = "driftless.builds";
     public static final String BUILD_DURATION = "driftless.build.duration";
+    /** One step on a host (observe, copy, profile, switch, checks, guard, confirm), by step: where a deploy's time goes. */
+    public static final String HOST_STEP_DURATION = "driftless.host.step.duration";
     public static final String RESYNC_DURATION = "driftless.resync.duration";
     public static final String GIT_FETCH = "driftless.git.fetch";
     public static final String GIT_FETCH_DURATION = "driftless.git.fetch.duration";

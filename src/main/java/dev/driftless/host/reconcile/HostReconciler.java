@@ -8,7 +8,9 @@ import dev.driftless.host.health.HealthChecks;
 import dev.driftless.host.transport.HostTargets;
 import dev.driftless.host.transport.HostTransport;
 import dev.driftless.host.transport.HostUnreachable;
+import dev.driftless.host.transport.TimedTransport;
 import dev.driftless.host.transport.Transports;
+import dev.driftless.metrics.DriftlessMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,11 +32,13 @@ public class HostReconciler {
     private final DriftlessConfig config;
     private final HealthChecks checks;
     private final HostGoals goals;
+    private final DriftlessMetrics metrics;
     private final Map<String, HostTransport> connections = new ConcurrentHashMap<>();
 
     HostReconciler(Fleet fleet, Transports transports, HostTargets targets, HostRecorder recorder, DriftlessConfig config,
-            HealthChecks checks, HostGoals goals) {
+            HealthChecks checks, HostGoals goals, DriftlessMetrics metrics) {
         this.goals = goals;
+        this.metrics = metrics;
         this.fleet = fleet;
         this.transports = transports;
         this.targets = targets;
@@ -45,7 +49,8 @@ public class HostReconciler {
 
     public ReconcileResult reconcile(String host) {
         HostStatus before = fleet.get(host).orElseThrow();
-        HostTransport transport = connections.computeIfAbsent(host, h -> transports.forTarget(targets.of(h), sudo(h)));
+        HostTransport transport = connections.computeIfAbsent(host,
+                h -> new TimedTransport(transports.forTarget(targets.of(h), sudo(h)), metrics::hostStep));
         Actual actual;
         try {
             if (before.record().attempt() != null && before.record().attempt().inProgress()) {
