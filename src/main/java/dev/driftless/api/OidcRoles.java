@@ -121,8 +121,10 @@ public class OidcRoles {
             });
         } else if (node.isTextual()) {
             for (String name : SEPARATORS.split(node.asText().strip())) {
-                if (!name.isEmpty()) {
-                    names.add(name);
+                // Java's idea of white space is wider than the pattern's (\u001f, say): a name of only that is none.
+                String stripped = name.strip();
+                if (!stripped.isEmpty()) {
+                    names.add(stripped);
                 }
             }
         }
