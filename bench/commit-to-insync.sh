@@ -47,14 +47,7 @@ for i in $(seq 1 "$rounds"); do
   echo $(( tobs - t0 )) >> "$work/observed.ms"; echo $(( t1 - tobs )) >> "$work/work.ms"
 done
 # Where Driftless's time went, from its own histograms (first convergence of the 3 hosts included).
-curl -s "localhost:$port/q/metrics" | awk '
-  /^driftless_(host_step|evaluation|build)_duration_seconds_(sum|count)\{/ {
-    split($1, p, "{"); kind = p[1]; sub(/_seconds_(sum|count)$/, "", kind); sub(/^driftless_/, "", kind); sub(/_duration$/, "", kind)
-    key = kind; if (match($1, /step="[a-z]+"/)) key = substr($1, RSTART + 6, RLENGTH - 7)
-    else if ($1 !~ /result="success"/) next
-    if ($1 ~ /_sum\{/) sum[key] += $2; else cnt[key] += $2 }
-  END { for (k in cnt) if (cnt[k] > 0) printf "%s %d %.1f %.0f\n", k, cnt[k], 1000 * sum[k] / cnt[k], 1000 * sum[k] }' \
-  | sort -k4 -rn > "$work/steps.txt"
+steps "$port" > "$work/steps.txt"
 generations=$(for h in db1 web1 web2; do printf '%s=%s ' "$h" "$(readlink "$work/hosts/$h/nix/var/nix/profiles/system" | sed -E 's/system-([0-9]+)-link/\1/')"; done)
 
 # --- By hand: the same steps with raw nix commands, run the moment the commit exists ---------
@@ -89,6 +82,4 @@ printf '  raw nix script, commit -> done   '; stats < "$work/manual.ms"
 echo "  host generations after the Driftless rounds: $generations(only web1 changed)"
 echo "  'observed' waits for the next poll (0-1 s); the script starts the moment the commit exists."
 echo "  where Driftless's time went (its own histograms, first convergence included), by total:"
-while read -r step calls mean total; do
-  printf '    %-12s %4d calls   mean %7.1f ms   total %6d ms\n' "$step" "$calls" "$mean" "$total"
-done < "$work/steps.txt"
+print_steps "$work/steps.txt"

@@ -7,6 +7,20 @@ export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@driftless.invalid GIT_COMMIT
 export DRIFTLESS_API_TOKEN=${DRIFTLESS_API_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 api() { curl -fs -H "Authorization: Bearer $DRIFTLESS_API_TOKEN" "$@"; }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# steps PORT: where a controller's time went, from its own histograms: "step calls mean-ms total-ms"
+# lines for evaluation, build and each step on the hosts, the largest total first.
+steps() {
+  curl -s "localhost:$1/q/metrics" | awk '
+    /^driftless_(host_step|evaluation|build)_duration_seconds_(sum|count)\{/ {
+      split($1, p, "{"); kind = p[1]; sub(/_seconds_(sum|count)$/, "", kind); sub(/^driftless_/, "", kind); sub(/_duration$/, "", kind)
+      key = kind; if (match($1, /step="[a-z]+"/)) key = substr($1, RSTART + 6, RLENGTH - 7)
+      else if ($1 !~ /result="success"/) next
+      if ($1 ~ /_sum\{/) sum[key] += $2; else cnt[key] += $2 }
+    END { for (k in cnt) if (cnt[k] > 0) printf "%s %d %.1f %.0f\n", k, cnt[k], 1000 * sum[k] / cnt[k], 1000 * sum[k] }' | sort -k4 -rn
+}
+# print_steps FILE: the lines of steps, as a table
+print_steps() { while read -r step calls mean total; do
+  printf '    %-12s %4d calls   mean %7.1f ms   total %6d ms\n' "$step" "$calls" "$mean" "$total"; done < "$1"; }
 # new_repo DIR: a Git repository made from the example fleet
 new_repo() { cp -r examples/fleet "$1"; git -C "$1" init -q -b main; git -C "$1" add -A; git -C "$1" commit -q -m init; }
 

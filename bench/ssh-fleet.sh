@@ -91,8 +91,11 @@ git -C "$work/fleet" commit -q -am v2; t0=$(now_ms); sha=$(git -C "$work/fleet" 
 wait_all_in_sync "$ROLL" "$sha"; t1=$(now_ms)
 observed=$(api "localhost:$port/api/v1/commits?limit=1" | sed -E 's/.*"observedAt":"([^"]+)".*/\1/')
 tobs=$(date -d "$observed" +%s%3N)
+steps "$port" > "$work/steps.txt"
 stop_driftless
 printf '  driftless (parallelism %s)  commit -> all InSync %6d ms   (observed after %d ms, then %d ms)\n' "$PAR" $((t1 - t0)) $((tobs - t0)) $((t1 - tobs))
+echo "  where that controller's time went (its own histograms, first convergence included), by total:"
+print_steps "$work/steps.txt"
 
 # By hand: evaluate the commit, build and sign the changed toplevels, then per host the same
 # steps Driftless runs: nix copy to ssh-ng, set the profile, switch.
