@@ -50,10 +50,7 @@ public record HostRecord(Applied applied, Attempt attempt, Quarantine quarantine
             return outcome == Outcome.IN_PROGRESS;
         }
 
-        /** This attempt left {@code path} as the boot default, waiting for a reboot. */
-        public boolean staged(String path) {
-            return outcome == Outcome.STAGED && this.path.equals(path);
-        }
+
 
         public Attempt ended(Outcome how, String why, Instant at) {
             return new Attempt(commit, path, before, how, why, at, tries);
@@ -103,6 +100,15 @@ public record HostRecord(Applied applied, Attempt attempt, Quarantine quarantine
     }
 
     /** True when {@code actual} is not where Driftless left the host. */
+    /**
+     * The last attempt made its generation the boot default without activating it (goal boot, or
+     * a switch NixOS inhibits), and {@code actual} shows the host has not booted it yet.
+     */
+    public boolean waitsForReboot(Actual actual) {
+        return attempt != null && attempt.outcome() == Attempt.Outcome.STAGED && actual != null && actual.boot() != null
+                && attempt.path().equals(actual.boot().bootDefault()) && !attempt.path().equals(actual.path());
+    }
+
     public boolean movedFrom(Actual actual) {
         return left != null && left.path() != null && !Objects.equals(left.path(), actual.path());
     }

@@ -71,9 +71,7 @@ public record HostStatus(String name, String target, HostState state, Desired de
 
     /** The last attempt made its generation the boot default without activating it, and the host has not booted it yet. */
     public boolean waitsForReboot() {
-        HostRecord.Attempt attempt = record == null ? null : record.attempt();
-        return actual != null && attempt != null && attempt.staged(attempt.path()) && actual.boot() != null
-                && attempt.path().equals(actual.boot().bootDefault()) && !attempt.path().equals(actual.path());
+        return record != null && record.waitsForReboot(actual);
     }
 
     /** Runs {@code path}, or has it as the boot default (a host whose goal is to boot it next). */

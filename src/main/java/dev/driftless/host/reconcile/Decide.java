@@ -55,8 +55,7 @@ public final class Decide {
                     : new Decision.Deploy(DriftCause.NEW_COMMIT, attempt.before(), "resuming the deployment of commit "
                             + shortSha(desired.commit()) + " that was cut short");
         }
-        if (attempt != null && attempt.staged(desired.path()) && !desired.path().equals(actual.path())
-                && actual.boot() != null && desired.path().equals(actual.boot().bootDefault())) {
+        if (record.waitsForReboot(actual) && attempt.path().equals(desired.path())) {
             String waiting = "the committed generation is the boot default; it runs after the next reboot";
             return goal == Goal.BOOT ? new Decision.Converged(waiting + " (goal boot)")
                     : new Decision.Wait(HostState.OUT_OF_SYNC, waiting + ": " + attempt.reason());

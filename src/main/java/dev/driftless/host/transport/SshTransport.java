@@ -159,7 +159,7 @@ public class SshTransport implements HostTransport {
 
     @Override
     public void activate(String path, Goal goal, String runId) throws HostUnreachable, StepFailed {
-        String command = String.join(" ", SwitchUnit.start(runId, path, goal.action(), sudo, LOCK).stream().map(SshTransport::quote).toList());
+        String command = shell(SwitchUnit.start(runId, path, goal.action(), sudo, LOCK));
         SwitchUnit.Outcome outcome = SwitchUnit.parse(step("activation", command, timeout.plusSeconds(LOCK_WAIT_SECONDS)));
         if (outcome.state() == SwitchUnit.State.BUSY) {
             throw new HostBusy("another deploy step still runs on " + describe() + " (it holds the lock on " + LOCK + "); waiting for it to end");
@@ -183,7 +183,7 @@ public class SshTransport implements HostTransport {
 
     @Override
     public Optional<SwitchUnit.Outcome> lastSwitch(String runId) throws HostUnreachable {
-        String command = String.join(" ", SwitchUnit.query(runId).stream().map(SshTransport::quote).toList());
+        String command = shell(SwitchUnit.query(runId));
         SwitchUnit.Outcome outcome = SwitchUnit.parse(remote("switch status", command, timeout));
         return outcome.state() == SwitchUnit.State.NONE ? Optional.empty() : Optional.of(outcome);
     }
@@ -236,8 +236,7 @@ public class SshTransport implements HostTransport {
         SwitchGuard.State state = SwitchGuard.parse(result.stdout());
         if (state.kind() == SwitchGuard.Kind.NOT_ARMED) {
             String out = (result.stdout() + "\n" + result.stderr()).strip();
-            throw new StepFailed(step, out.contains("sudo:") ? "sudo refused it for " + target.user() + " on " + describe() + " ("
-                    + lastLine(out) + "); the user needs the sudoers lines for Driftless (README, Non-root deploys)" : result.explain());
+            throw new StepFailed(step, out.contains("sudo:") ? sudoRefused(out) : result.explain());
         }
         return state;
     }
@@ -323,14 +322,18 @@ public class SshTransport implements HostTransport {
             throw new HostBusy("another deploy step still runs on " + describe() + " (it holds " + LOCK + "); waiting for it to end");
         }
         if (!result.ok() && sudo && result.stderr().contains("sudo:")) {
-            throw new StepFailed(step, "sudo refused it for " + target.user() + " on " + describe() + " (" + lastLine(result.stderr())
-                    + "); the user needs the sudoers lines for Driftless (README, Non-root deploys)");
+            throw new StepFailed(step, sudoRefused(result.stderr()));
         }
         if (!result.ok()) {
             // ssh relays the remote exit code; "ssh exited with 1" would blame the wrong program.
             throw new StepFailed(step, result.stderr().isBlank() && !result.timedOut() ? "exited with " + result.exitCode() : result.explain());
         }
         return result.stdout();
+    }
+
+    private String sudoRefused(String output) {
+        return "sudo refused it for " + target.user() + " on " + describe() + " (" + lastLine(output)
+                + "); the user needs the sudoers lines for Driftless (README, Non-root deploys)";
     }
 
     private String remote(String what, String command, Duration limit) throws HostUnreachable {
