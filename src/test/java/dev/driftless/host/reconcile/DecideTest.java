@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.driftless.host.Actual;
+import dev.driftless.host.Boot;
 import dev.driftless.host.Desired;
 import dev.driftless.host.DriftCause;
+import dev.driftless.host.Goal;
 import dev.driftless.host.HostRecord;
 import dev.driftless.host.HostRecord.Applied;
 import dev.driftless.host.HostRecord.Attempt;
@@ -128,6 +130,45 @@ class DecideTest {
             assertEquals(way, deploy.before(), "rollback target: " + d.reason());
         } else if (d instanceof Decision.RollBack back) {
             assertEquals(row.detail(), back.target(), d.reason());
+        }
+    }
+
+    /** What a host shows after a boot-default change: it runs {@code runs} and boots {@code next} next. */
+    private static Actual running(Actual runs, Actual next) {
+        return new Actual(runs.path(), runs.generation(), new Boot(runs.path(), next.path(), false));
+    }
+
+    record GoalRow(String behaviour, HostRecord record, Desired desired, Actual actual, Goal goal, Class<? extends Decision> expected,
+            HostState state) {
+        @Override
+        public String toString() {
+            return behaviour;
+        }
+    }
+
+    static Stream<Arguments> goalTable() {
+        HostRecord bStagedFromA = appliedOn(A).withAttempt(attempt(B, A, Outcome.STAGED));
+        return Stream.of(
+                new GoalRow("a boot host whose boot default is the desired generation waits for a reboot, in sync for its goal",
+                        bStagedFromA, desired(B), running(A, B), Goal.BOOT, Decision.Converged.class, null),
+                new GoalRow("a switch NixOS inhibited waits for the reboot out of sync, not deployed again",
+                        bStagedFromA, desired(B), running(A, B), Goal.SWITCH, Decision.Wait.class, HostState.OUT_OF_SYNC),
+                new GoalRow("rebooted into the staged generation: checked before it is InSync",
+                        bStagedFromA, desired(B), running(B, B), Goal.BOOT, Decision.Verify.class, null),
+                new GoalRow("the boot default was moved away by hand: deploy again",
+                        bStagedFromA, desired(B), running(A, C), Goal.BOOT, Decision.Deploy.class, null),
+                new GoalRow("a newer commit while one waits for a reboot: deploy the newer one",
+                        bStagedFromA, desired(C), running(A, B), Goal.BOOT, Decision.Deploy.class, null))
+                .map(Arguments::of);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("goalTable")
+    void decidesForTheHostsGoal(GoalRow row) {
+        Decision d = Decide.decide(row.record(), row.desired(), row.actual(), true, row.goal());
+        assertInstanceOf(row.expected(), d, row.behaviour() + ": " + d);
+        if (row.state() != null) {
+            assertEquals(row.state(), ((Decision.Wait) d).state(), d.reason());
         }
     }
 }
