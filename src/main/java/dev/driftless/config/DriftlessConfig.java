@@ -90,6 +90,14 @@ public interface DriftlessConfig {
         /** Builds one process runs at once; in distributed mode each worker process adds as many. */
         @WithDefault("4")
         int concurrency();
+
+        /**
+         * Hosts built by one {@code nix build}. A commit's changed hosts are split into batches of
+         * at most this many; each batch is one job (one worker's, in distributed mode), built and
+         * signed in one go. Lower it to spread one commit's builds over more workers.
+         */
+        @WithDefault("100")
+        int hostsPerBuild();
     }
 
     Git git();

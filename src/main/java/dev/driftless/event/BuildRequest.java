@@ -1,4 +1,20 @@
 package dev.driftless.event;
 
-/** Build one host's toplevel for one commit. */
-public record BuildRequest(String sha, String host, String drvPath) {}
+import java.util.Map;
+
+/**
+ * Build these hosts' toplevels for one commit, in one {@code nix build}: Nix schedules the
+ * derivations they share once, and the worker signs the whole batch in one call.
+ * {@code drvPaths}: host name to toplevel drvPath.
+ */
+public record BuildRequest(String sha, Map<String, String> drvPaths) {
+
+    public BuildRequest {
+        drvPaths = Map.copyOf(drvPaths);
+    }
+
+    /** What names the batch in logs and Kafka keys: its first host, in name order. */
+    public String firstHost() {
+        return drvPaths.keySet().stream().sorted().findFirst().orElse("");
+    }
+}

@@ -1,14 +1,31 @@
 package dev.driftless.event;
 
-/** The outcome of building one host's toplevel. */
+import java.util.List;
+import java.util.Map;
+
+/** The outcome of building one {@link BuildRequest}'s batch of toplevels. */
 public sealed interface BuildResult {
 
     String sha();
 
-    String host();
+    /** The batch's hosts and their drvPaths, as requested. */
+    Map<String, String> drvPaths();
 
-    record Built(String sha, String host, String drvPath, String outPath) implements BuildResult {}
+    /** Every host of the batch built: its out path by host. */
+    record Built(String sha, Map<String, String> drvPaths, Map<String, String> outPaths) implements BuildResult {
 
-    /** The toplevel does not build; final for that commit. */
-    record Failed(String sha, String host, String drvPath, String error) implements BuildResult {}
+        public Built {
+            drvPaths = Map.copyOf(drvPaths);
+            outPaths = Map.copyOf(outPaths);
+        }
+    }
+
+    /** {@code failed}: the hosts whose toplevel does not build; final for that commit. */
+    record Failed(String sha, Map<String, String> drvPaths, List<String> failed, String error) implements BuildResult {
+
+        public Failed {
+            drvPaths = Map.copyOf(drvPaths);
+            failed = List.copyOf(failed);
+        }
+    }
 }

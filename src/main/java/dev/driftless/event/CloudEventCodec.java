@@ -18,7 +18,7 @@ import java.util.function.Function;
 /**
  * Writes every message Driftless puts on Kafka as a CloudEvents 1.0 JSON envelope (structured
  * mode) and reads it back. The {@code type} attribute names the record; {@code subject} is the
- * host, or the commit for commit-level events. Reading is strict: an envelope that is not JSON,
+ * commit (a build request or result carries a batch of hosts of one commit). Reading is strict: an envelope that is not JSON,
  * misses a required attribute, has an unknown type or a payload without its required fields is
  * rejected with a {@link MalformedEvent} that says which.
  */
@@ -33,9 +33,9 @@ public final class CloudEventCodec {
             kind("commit.observed", CommitObserved.class, e -> ((CommitObserved) e).sha(), "sha", "branch"),
             kind("evaluation.succeeded", EvaluationResult.Evaluated.class, e -> ((EvaluationResult) e).sha(), "sha", "drvPaths"),
             kind("evaluation.failed", EvaluationResult.Failed.class, e -> ((EvaluationResult) e).sha(), "sha", "error"),
-            kind("build.requested", BuildRequest.class, e -> ((BuildRequest) e).host(), "sha", "host", "drvPath"),
-            kind("build.succeeded", BuildResult.Built.class, e -> ((BuildResult) e).host(), "sha", "host", "drvPath", "outPath"),
-            kind("build.failed", BuildResult.Failed.class, e -> ((BuildResult) e).host(), "sha", "host", "error"));
+            kind("build.requested", BuildRequest.class, e -> ((BuildRequest) e).sha(), "sha", "drvPaths"),
+            kind("build.succeeded", BuildResult.Built.class, e -> ((BuildResult) e).sha(), "sha", "drvPaths", "outPaths"),
+            kind("build.failed", BuildResult.Failed.class, e -> ((BuildResult) e).sha(), "sha", "drvPaths", "failed", "error"));
 
     private static final ObjectMapper JSON = new ObjectMapper()
             .registerModule(new JavaTimeModule())

@@ -71,6 +71,12 @@ public final class ProcessRunner {
             LOG.warnf("%s wrote more than Driftless keeps: %d bytes of stdout and %d of stderr dropped from the middle",
                     command.get(0), out.kept.dropped(), err.kept.dropped());
         }
+        if (LOG.isDebugEnabled()) {
+            // Where a controller's time goes, process by process (DEBUG on dev.driftless.exec); no credentials in it.
+            String line = String.join(" ", command).replace('\n', ' ');
+            LOG.debugf("%d ms, exit %d: %s", took.toMillis(), exit,
+                    dev.driftless.secret.Redaction.redact(line.length() > 240 ? line.substring(0, 240) + "…" : line));
+        }
         return new ProcessResult(command, exit, stdout, stderr, timedOut, took);
     }
 

@@ -13,6 +13,7 @@ import dev.driftless.metrics.DriftlessMetrics;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,10 +43,12 @@ public class RolloutCoordinator {
     private final Emitter<BuildRequest> builds;
     private final DriftlessMetrics metrics;
     private final Duties duties;
+    private final int hostsPerBuild;
     private Rollout pending;
 
     RolloutCoordinator(FleetStore store, Fleet fleet, HostWaker waker, Nix nix, Duties duties, DriftlessMetrics metrics,
-            @Channel(Channels.BUILD_REQUESTS_OUT) Emitter<BuildRequest> builds) {
+            @Channel(Channels.BUILD_REQUESTS_OUT) Emitter<BuildRequest> builds, dev.driftless.config.DriftlessConfig config) {
+        this.hostsPerBuild = Math.max(1, config.build().hostsPerBuild());
         this.metrics = metrics;
         this.duties = duties;
         this.store = store;
@@ -142,31 +145,50 @@ public class RolloutCoordinator {
         pending = new Rollout(result.sha(), commit.get().committedAt(), changed, new HashMap<>());
         store.setStatus(result.sha(), Status.BUILDING, null, List.copyOf(changed.keySet()));
         LOG.infof("commit %.12s changes %s", result.sha(), changed.isEmpty() ? "no host" : changed.keySet());
-        changed.forEach((host, drv) -> builds.send(new BuildRequest(result.sha(), host, drv)));
+        batches(changed, hostsPerBuild).forEach(batch -> builds.send(new BuildRequest(result.sha(), batch)));
         promoteIfComplete();
     }
 
+    /** The changed hosts in name order, cut into batches of at most {@code size}: one {@code nix build} each. */
+    static List<Map<String, String>> batches(Map<String, String> changed, int size) {
+        List<Map<String, String>> batches = new ArrayList<>();
+        Map<String, String> batch = new TreeMap<>();
+        for (Map.Entry<String, String> host : new TreeMap<>(changed).entrySet()) {
+            batch.put(host.getKey(), host.getValue());
+            if (batch.size() == size) {
+                batches.add(batch);
+                batch = new TreeMap<>();
+            }
+        }
+        if (!batch.isEmpty()) {
+            batches.add(batch);
+        }
+        return batches;
+    }
+
     private void handleBuild(BuildResult result) {
-        if (!duties.leads() || pending == null || !pending.sha().equals(result.sha()) || !pending.wanted().containsKey(result.host())) {
+        if (!duties.leads() || pending == null || !pending.sha().equals(result.sha())
+                || !pending.wanted().keySet().containsAll(result.drvPaths().keySet())) {
             return; // A result for a commit that was superseded, failed or already complete.
         }
         if (result instanceof BuildResult.Failed failed) {
-            store.setStatus(failed.sha(), Status.FAILED, "build of " + failed.host() + " failed: " + failed.error(), null);
+            store.setStatus(failed.sha(), Status.FAILED, "build of " + String.join(", ", failed.failed()) + " failed: " + failed.error(), null);
             pending = null;
             return;
         }
         BuildResult.Built built = (BuildResult.Built) result;
         try {
-            nix.fetch(built.outPath()); // a worker with a store of its own handed it over through the cache
+            nix.fetch(built.outPaths().values()); // a worker with a store of its own handed them over through the cache
         } catch (NixFailure e) {
-            store.setStatus(built.sha(), Status.FAILED, "cannot fetch " + built.host() + "'s build " + built.outPath()
+            store.setStatus(built.sha(), Status.FAILED, "cannot fetch the builds of " + String.join(", ", new TreeMap<>(built.outPaths()).keySet())
                     + " from driftless.nix.cache: " + e.getMessage(), null);
-            LOG.errorf("host %s commit %.12s: cannot fetch %s from the Nix cache; every host stays on its last good generation. "
-                    + "Check driftless.nix.cache on the workers and the controller. %s", built.host(), built.sha(), built.outPath(), e.getMessage());
+            LOG.errorf("commit %.12s: cannot fetch the builds of %s from the Nix cache; every host stays on its last good generation. "
+                    + "Check driftless.nix.cache on the workers and the controller. %s", built.sha(), new TreeMap<>(built.outPaths()).keySet(),
+                    e.getMessage());
             pending = null;
             return;
         }
-        pending.built().put(built.host(), built.outPath());
+        pending.built().putAll(built.outPaths());
         promoteIfComplete();
     }
 

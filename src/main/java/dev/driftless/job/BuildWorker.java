@@ -10,11 +10,13 @@ import dev.driftless.secret.Redaction;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
 import org.jboss.logging.Logger;
 
-/** Builds one host's toplevel per request and signs its closure. */
+/** Builds one batch of hosts' toplevels per request and signs their closures. */
 @ApplicationScoped
 public class BuildWorker {
 
@@ -30,24 +32,26 @@ public class BuildWorker {
 
     @Incoming(Channels.BUILD_REQUESTS_IN)
     @Outgoing(Channels.BUILD_RESULTS_OUT)
-    // Hosts build independently, up to driftless.build.concurrency at once per process.
+    // Batches build independently, up to driftless.build.concurrency at once per process.
     @Blocking(value = "driftless-builds", ordered = false)
     public BuildResult build(BuildRequest request) {
         long start = System.nanoTime();
-        LOG.infof("host %s commit %.12s: building %s", request.host(), request.sha(), request.drvPath());
+        Map<String, String> drvPaths = request.drvPaths();
+        LOG.infof("commit %.12s: building %d host(s) from %s", request.sha(), drvPaths.size(), request.firstHost());
         try {
-            String out = nix.build(request.drvPath());
+            Map<String, String> outs = nix.build(drvPaths);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             metrics.build("success", took);
-            LOG.infof("host %s commit %.12s built in %d ms: %s", request.host(), request.sha(), took.toMillis(), out);
-            return new BuildResult.Built(request.sha(), request.host(), request.drvPath(), out);
+            LOG.infof("commit %.12s: built %s in %d ms", request.sha(), outs.keySet(), took.toMillis());
+            return new BuildResult.Built(request.sha(), drvPaths, outs);
         } catch (NixFailure | RuntimeException e) {
             metrics.build("failure", Duration.ofNanos(System.nanoTime() - start));
+            List<String> failed = e instanceof Nix.BuildFailed f ? f.hosts() : drvPaths.keySet().stream().sorted().toList();
             // The result travels to other processes and into the commit's record: no credentials in it.
             String why = Redaction.redact(String.valueOf(e.getMessage()));
-            LOG.errorf("host %s commit %.12s does not build; every host stays on its last good generation. Fix the configuration and push again. %s",
-                    request.host(), request.sha(), why);
-            return new BuildResult.Failed(request.sha(), request.host(), request.drvPath(), why);
+            LOG.errorf("commit %.12s: %s does not build; every host stays on its last good generation. Fix the configuration and push again. %s",
+                    request.sha(), String.join(", ", failed), why);
+            return new BuildResult.Failed(request.sha(), drvPaths, failed, why);
         }
     }
 }

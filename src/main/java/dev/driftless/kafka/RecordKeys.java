@@ -10,9 +10,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
- * Keys each outgoing record: jobs and their results by host, so that one host's jobs stay in
- * order and spread over the workers' partitions; commits by branch; evaluations by commit. In
- * process the key is unused.
+ * Keys each outgoing record: build batches by commit and first host, so that the batches of one
+ * commit spread over the workers' partitions; their results, commits' evaluations by commit;
+ * commits by branch. In process the key is unused.
  */
 @ApplicationScoped
 public class RecordKeys implements OutgoingInterceptor {
@@ -34,9 +34,9 @@ public class RecordKeys implements OutgoingInterceptor {
 
     static String keyOf(Object payload) {
         if (payload instanceof BuildRequest r) {
-            return r.host();
+            return r.sha() + "/" + r.firstHost();
         } else if (payload instanceof BuildResult r) {
-            return r.host();
+            return r.sha();
         } else if (payload instanceof CommitObserved c) {
             return c.branch();
         } else if (payload instanceof EvaluationResult e) {

@@ -9,8 +9,10 @@ import dev.driftless.exec.ProcessRunner;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.Optional;
 
 /** {@link Nix} through the real {@code nix} command line. */
@@ -40,35 +42,87 @@ public class NixCli implements Nix {
         }
     }
 
+    /**
+     * One {@code nix build --keep-going} for the whole batch, so Nix schedules the derivations the
+     * hosts share once and builds the rest up to its {@code max-jobs}; then one {@code nix store
+     * sign} and one cache copy for all of it. When the build fails, a dry run says which toplevels
+     * are still unbuilt: those hosts failed, the others built.
+     */
     @Override
-    public String build(String drvPath) throws NixFailure {
-        ProcessResult result = nix("build", "--json", "--no-link", settings.derivationInstallable(drvPath));
-        String out;
-        try {
-            JsonNode built = json.readTree(result.stdout());
-            out = built.path(0).path("outputs").path("out").asText("");
-        } catch (IOException e) {
-            throw new NixFailure("nix build printed no JSON: " + abbreviate(result.stdout()));
+    public Map<String, String> build(Map<String, String> drvPaths) throws NixFailure {
+        if (drvPaths.isEmpty()) {
+            return Map.of();
         }
-        if (!out.startsWith("/nix/store/")) {
-            throw new NixFailure("nix build of " + drvPath + " returned no out path: " + abbreviate(result.stdout()));
+        List<String> drvs = drvPaths.values().stream().distinct().sorted().toList();
+        List<String> command = new java.util.ArrayList<>(List.of("nix", "build", "--json", "--no-link", "--keep-going"));
+        command.addAll(settings.maxJobs());
+        drvs.forEach(drv -> command.add(settings.derivationInstallable(drv)));
+        ProcessResult result = ProcessRunner.run(command, settings.env(), timeout);
+        if (!result.ok()) {
+            throw new Nix.BuildFailed(unbuilt(drvPaths), result.explain());
         }
-        nix("store", "sign", "--recursive", "--key-file", settings.signingKey().toString(), out);
+        Map<String, String> outByDrv = outPaths(result.stdout());
+        Map<String, String> outs = new TreeMap<>();
+        for (Map.Entry<String, String> host : drvPaths.entrySet()) {
+            String out = outByDrv.get(host.getValue());
+            if (out == null || !out.startsWith("/nix/store/")) {
+                throw new Nix.BuildFailed(List.of(host.getKey()), "nix build of " + host.getValue() + " returned no out path: "
+                        + abbreviate(result.stdout()));
+            }
+            outs.put(host.getKey(), out);
+        }
+        List<String> distinct = outs.values().stream().distinct().sorted().toList();
+        List<String> sign = new java.util.ArrayList<>(List.of("store", "sign", "--recursive", "--key-file", settings.signingKey().toString()));
+        sign.addAll(distinct);
+        nix(sign.toArray(String[]::new));
         if (cache.isPresent()) {
-            nix("copy", "--to", cache.get(), out);
+            List<String> copy = new java.util.ArrayList<>(List.of("copy", "--to", cache.get()));
+            copy.addAll(distinct);
+            nix(copy.toArray(String[]::new));
         }
-        return out;
+        return outs;
+    }
+
+    /** {@code [{"drvPath": …, "outputs": {"out": …}}, …]}, as every Nix since 2.8 prints it, by drvPath. */
+    private Map<String, String> outPaths(String stdout) throws NixFailure {
+        Map<String, String> outs = new java.util.HashMap<>();
+        try {
+            for (JsonNode built : json.readTree(stdout)) {
+                outs.put(built.path("drvPath").asText(""), built.path("outputs").path("out").asText(""));
+            }
+        } catch (IOException | RuntimeException e) {
+            throw new NixFailure("nix build printed no JSON: " + abbreviate(stdout));
+        }
+        return outs;
+    }
+
+    /**
+     * The hosts of a batch whose toplevel is not built, from a dry run that lists the derivations
+     * still to build; every host of the batch when even that fails.
+     */
+    private List<String> unbuilt(Map<String, String> drvPaths) {
+        List<String> command = new java.util.ArrayList<>(List.of("nix", "build", "--dry-run", "--no-link"));
+        drvPaths.values().stream().distinct().sorted().forEach(drv -> command.add(settings.derivationInstallable(drv)));
+        ProcessResult dry = ProcessRunner.run(command, settings.env(), timeout);
+        java.util.Set<String> toBuild = new java.util.HashSet<>();
+        for (String line : dry.stderr().split("\n")) {
+            toBuild.add(line.strip());
+        }
+        List<String> failed = drvPaths.entrySet().stream().filter(e -> !dry.ok() || toBuild.contains(e.getValue()))
+                .map(Map.Entry::getKey).sorted().toList();
+        return failed.isEmpty() ? drvPaths.keySet().stream().sorted().toList() : failed;
     }
 
     @Override
-    public void fetch(String outPath) throws NixFailure {
-        if (cache.isEmpty()) {
+    public void fetch(Collection<String> outPaths) throws NixFailure {
+        if (cache.isEmpty() || outPaths.isEmpty()) {
             return; // one store: the worker built it where the controller deploys from
         }
         // The closure is signed with the fleet's key; this store accepts it on that signature alone.
         List<String> args = new java.util.ArrayList<>(List.of("copy"));
         settings.trustedKeys().forEach(key -> args.addAll(List.of("--extra-trusted-public-keys", key)));
-        args.addAll(List.of("--from", cache.get(), outPath));
+        args.addAll(List.of("--from", cache.get()));
+        outPaths.stream().distinct().sorted().forEach(args::add);
         nix(args.toArray(String[]::new));
     }
 

@@ -60,6 +60,15 @@ public class NixSettings {
         return env;
     }
 
+    /**
+     * Nix's {@code max-jobs} for a batch build: {@code auto} (one job per core, as NixOS sets it)
+     * unless the operator chose one in {@code driftless.nix.options} or {@code NIX_CONFIG}. Nix's
+     * own default of 1 would build a batch's hosts one after another.
+     */
+    public List<String> maxJobs() {
+        return env.get("NIX_CONFIG").contains("max-jobs") ? List.of() : List.of("--max-jobs", "auto");
+    }
+
     public Path signingKey() {
         return signingKey;
     }

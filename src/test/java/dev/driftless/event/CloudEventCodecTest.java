@@ -28,9 +28,10 @@ class CloudEventCodecTest {
                 new CommitObserved("abc123", "main", "web1: change", "Ada", AT, AT.plusSeconds(1)),
                 new EvaluationResult.Evaluated("abc123", Map.of("web1", "/nix/store/x-web1.drv")),
                 new EvaluationResult.Failed("abc123", "error: syntax error"),
-                new BuildRequest("abc123", "web1", "/nix/store/x-web1.drv"),
-                new BuildResult.Built("abc123", "web1", "/nix/store/x-web1.drv", "/nix/store/y-web1"),
-                new BuildResult.Failed("abc123", "web1", "/nix/store/x-web1.drv", "builder failed"));
+                new BuildRequest("abc123", Map.of("web1", "/nix/store/x-web1.drv", "web2", "/nix/store/x-web2.drv")),
+                new BuildResult.Built("abc123", Map.of("web1", "/nix/store/x-web1.drv"), Map.of("web1", "/nix/store/y-web1")),
+                new BuildResult.Failed("abc123", Map.of("web1", "/nix/store/x-web1.drv", "web2", "/nix/store/x-web2.drv"),
+                        List.of("web2"), "builder failed"));
     }
 
     @Test
@@ -58,13 +59,14 @@ class CloudEventCodecTest {
 
     @Test
     void recordsThatAreNotOurCloudEventsAreRejectedWithTheReason() {
-        String valid = new String(CloudEventCodec.encode(new BuildRequest("abc", "web1", "/nix/store/x.drv")), StandardCharsets.UTF_8);
+        String valid = new String(CloudEventCodec.encode(new BuildRequest("abc", Map.of("web1", "/nix/store/x.drv"))), StandardCharsets.UTF_8);
         Map<String, String> bad = new HashMap<>();
         bad.put("not json", "not JSON");
         bad.put("[1,2]", "not a JSON object");
         bad.put(valid.replace("\"specversion\":\"1.0\"", "\"specversion\":\"0.3\""), "specversion");
         bad.put(valid.replace("\"type\":\"dev.driftless.build.requested\"", "\"type\":\"com.example.other\""), "unknown event type");
-        bad.put(valid.replace("\"host\":\"web1\"", "\"host\":\"\""), "lacks data.host");
+        bad.put(valid.replace("\"sha\":\"abc\"", "\"sha\":\"\""), "lacks data.sha");
+        bad.put(valid.replaceAll("\"drvPaths\":\\{[^}]*\\}", "\"drvPaths\":null"), "lacks data.drvPaths");
         bad.put(valid.replaceAll("\"id\":\"[^\"]+\",", ""), "attribute id");
         for (Map.Entry<String, String> b : bad.entrySet()) {
             CloudEventCodec.MalformedEvent e = assertThrows(CloudEventCodec.MalformedEvent.class,

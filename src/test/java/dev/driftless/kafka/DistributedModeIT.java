@@ -103,7 +103,8 @@ class DistributedModeIT {
         }
         String workerLogs = workers.values().stream().map(DriftlessProcess::log).collect(Collectors.joining());
         for (String host : HOSTS) {
-            assertTrue(workerLogs.contains("host " + host + " commit " + sha.substring(0, 12) + " built"), host + " built by a worker");
+            assertTrue(java.util.regex.Pattern.compile("commit " + sha.substring(0, 12) + ": built \\[[^]]*\\b" + host + "\\b").matcher(workerLogs).find(),
+                    host + " built by a worker");
         }
         assertFalse(controller.log().contains("[BuildWorker]"), "the controller builds nothing");
         assertFalse(controller.log().contains("[EvaluationWorker]"), "the controller evaluates nothing");
@@ -113,7 +114,7 @@ class DistributedModeIT {
     @Order(2)
     void aWorkerKilledMidBuildLeavesItsJobToTheOtherWorker() {
         String sha = fleet.commit("hosts/web1.nix", "{ motd = \"web1: slow build " + RUN + "\"; extraBuildCommands = \"sleep 8\"; }\n", "web1: slow build");
-        String building = "host web1 commit " + sha.substring(0, 12) + ": building";
+        String building = "commit " + sha.substring(0, 12) + ": building 1 host(s) from web1";
         String victim = await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(
                 () -> workers.entrySet().stream().filter(w -> w.getValue().log().contains(building)).map(Map.Entry::getKey).findFirst(),
                 java.util.Optional::isPresent).orElseThrow();
@@ -121,7 +122,7 @@ class DistributedModeIT {
         DriftlessProcess survivor = workers.values().iterator().next();
 
         awaitInSync(sha, HOSTS);
-        assertTrue(survivor.log().contains("host web1 commit " + sha.substring(0, 12) + " built"), "the other worker built web1");
+        assertTrue(survivor.log().contains("commit " + sha.substring(0, 12) + ": built [web1]"), "the other worker built web1");
         assertEquals(1, deployments("web1", sha), "web1 is deployed exactly once");
         startWorker("worker-c"); // back to two workers for what follows
     }
