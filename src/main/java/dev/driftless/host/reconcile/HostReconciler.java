@@ -71,7 +71,10 @@ public class HostReconciler {
 
     /** Drops this process's connection to the host, once another controller reconciles it. */
     public void forget(String host) {
-        connections.remove(host);
+        HostTransport gone = connections.remove(host);
+        if (gone != null) {
+            gone.close();
+        }
     }
 
     private boolean sudo(String host) {

@@ -79,4 +79,7 @@ public interface HostTransport {
 
     /** Runs a health check command on the host; a non-zero exit or a timeout is a failure. */
     void checkHealth(String command, java.time.Duration timeout) throws HostUnreachable, StepFailed;
+
+    /** Ends what this transport keeps open to the host (a session), once the host is no longer reconciled here. */
+    default void close() {}
 }

@@ -55,7 +55,7 @@ public class SshTransport implements HostTransport {
     }
 
     public SshTransport(HostTarget.Ssh target, SshOptions options, Map<String, String> nixEnv, Duration timeout, boolean sudo) {
-        this(target, options, nixEnv, timeout, sudo, ProcessRunner::run);
+        this(target, options, nixEnv, timeout, sudo, ProcessRunner::run, null);
     }
 
     /** How a command runs here: the system's processes, or a recorder in a unit test. */
@@ -66,13 +66,24 @@ public class SshTransport implements HostTransport {
     private final Runner runner;
 
     SshTransport(HostTarget.Ssh target, SshOptions options, Map<String, String> nixEnv, Duration timeout, boolean sudo, Runner runner) {
+        this(target, options, nixEnv, timeout, sudo, runner, SshSession.NONE);
+    }
+
+    /** {@code session}: the host's long-lived observation shell; null for one over its master connection. */
+    SshTransport(HostTarget.Ssh target, SshOptions options, Map<String, String> nixEnv, Duration timeout, boolean sudo, Runner runner,
+            SshSession.Shell session) {
         this.runner = runner;
         this.target = target;
         this.options = options;
         this.nixEnv = nixEnv;
         this.timeout = timeout;
         this.sudo = sudo && !"root".equals(target.user());
+        this.session = session != null ? session : SshSession.over(argv("sh"));
     }
+
+    /** Observations go through it while it answers; after it did not, through commands of their own until one reached the host. */
+    private final SshSession.Shell session;
+    private volatile boolean sessionFailed;
 
     /**
      * One call: the running system, the profile's generation and what it points at (the next
@@ -91,7 +102,7 @@ public class SshTransport implements HostTransport {
 
     @Override
     public Actual observe() throws HostUnreachable {
-        String[] lines = remote("observe", OBSERVE, timeout).split("\n", -1);
+        String[] lines = read("observe", OBSERVE).split("\n", -1);
         String path = store(lines, 0);
         Matcher m = GENERATION_LINK.matcher(lines.length > 1 ? lines[1].strip() : "");
         String booted = store(lines, 3);
@@ -175,9 +186,9 @@ public class SshTransport implements HostTransport {
 
     @Override
     public Optional<String> switchInhibited(String path) throws HostUnreachable {
-        String out = remote("switch inhibitors", "c=/run/current-system/switch-inhibitors n=" + quote(path + "/switch-inhibitors")
+        String out = read("switch inhibitors", "c=/run/current-system/switch-inhibitors n=" + quote(path + "/switch-inhibitors")
                 + "; if [ -f \"$c\" ] && [ -f \"$n\" ] && ! cmp -s \"$c\" \"$n\"; then echo inhibited;"
-                + " diff \"$c\" \"$n\" | sed -n 's/^[<>] //p' | head -n 6; fi; true", timeout);
+                + " diff \"$c\" \"$n\" | sed -n 's/^[<>] //p' | head -n 6; fi; true");
         return SwitchInhibitors.parse(out);
     }
 
@@ -336,6 +347,28 @@ public class SshTransport implements HostTransport {
                 + "); the user needs the sudoers lines for Driftless (README, Non-root deploys)";
     }
 
+    /**
+     * A read-only script, through the host's session when it answers; else as a command of its
+     * own, which says why the host cannot be read.
+     */
+    private String read(String what, String script) throws HostUnreachable {
+        if (!sessionFailed) {
+            Optional<String> answer = session.run(script, timeout);
+            if (answer.isPresent()) {
+                return answer.get();
+            }
+            sessionFailed = true;
+        }
+        String out = remote(what, script, timeout);
+        sessionFailed = false;
+        return out;
+    }
+
+    @Override
+    public void close() {
+        session.close();
+    }
+
     private String remote(String what, String command, Duration limit) throws HostUnreachable {
         ProcessResult result = ssh(command, limit);
         if (!result.ok()) {
@@ -358,6 +391,7 @@ public class SshTransport implements HostTransport {
      * Nothing else of this host runs over it then: one reconciliation per host at a time.
      */
     private void dropConnection() {
+        session.close();
         List<String> argv = new ArrayList<>(List.of("ssh"));
         argv.addAll(options.forSsh(target));
         argv.addAll(List.of("-O", "exit", "--", target.destination()));

@@ -115,4 +115,9 @@ public final class TimedTransport implements HostTransport {
             return null;
         });
     }
+
+    @Override
+    public void close() {
+        inner.close();
+    }
 }
