@@ -16,7 +16,7 @@ kafka_bench controllers "$kport" "$hosts"
 
 start() { # name port role extra-flags... -> starts a Driftless process in the background, prints its pid
   local name=$1 port=$2 role=$3; shift 3
-  java -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/$name" -Ddriftless.git.url="file://$work/fleet" \
+  java @config/jvm.options -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/$name" -Ddriftless.git.url="file://$work/fleet" \
     -Ddriftless.git.poll-interval=1s -Ddriftless.reconcile.interval=60s "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" \
     -Ddriftless.nix.signing-key-file="$work/key.sec" -Ddriftless.role="$role" -Ddriftless.deploy.parallelism=2 \
     -Dquarkus.profile=kafka -Dkafka.bootstrap.servers=127.0.0.1:$kport "$@" \

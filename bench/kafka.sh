@@ -20,7 +20,7 @@ stats() { sort -n | awk '{a[NR]=$1} END {printf "min %5d ms   median %5d ms   ma
 
 start() { # name port role extra-flags... -> starts a Driftless process, waits until ready
   local name=$1 port=$2 role=$3; shift 3
-  java -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/$name" -Ddriftless.git.url="file://$work/fleet" \
+  java @config/jvm.options -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/$name" -Ddriftless.git.url="file://$work/fleet" \
     -Ddriftless.git.poll-interval=1s -Ddriftless.reconcile.interval=60s "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" \
     -Ddriftless.nix.signing-key-file="$work/key.sec" -Ddriftless.role="$role" "$@" \
     -jar target/quarkus-app/quarkus-run.jar > "$work/$name.log" 2>&1 & pids+=($!)

@@ -46,3 +46,25 @@ kafka_bench() {
 kafka_bench_cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true
   [ -n "${BENCH_KEEP:-}" ] && { echo "kept $work" >&2; return; }
   chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
+
+# What a forge does on a push: a signed generic webhook. Benches start Driftless with
+# -Ddriftless.webhook.generic.secret=$WEBHOOK_SECRET, so that a commit is fetched the moment it exists.
+export WEBHOOK_SECRET=${WEBHOOK_SECRET:-bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+push() { # port repo-dir -> tells Driftless on port about the repo's head
+  local sha body sig; sha=$(git -C "$2" rev-parse HEAD)
+  body=$(printf '{"ref":"refs/heads/main","after":"%s","repository":"file://%s"}' "$sha" "$2")
+  sig=$(printf '%s' "$body" | openssl dgst -sha256 -hmac "$WEBHOOK_SECRET" -r | cut -d' ' -f1)
+  curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' -H "X-Driftless-Signature: sha256=$sig" \
+    --data-binary "$body" "localhost:$1/api/v1/webhooks/generic"
+}
+# applied_ms port sha -> per host "name ms" of hosts whose last applied commit is sha: when each
+# became InSync on it, by the controller's own clock (so that the bench's polling adds nothing).
+applied_ms() {
+  api "localhost:$1/api/v1/hosts" | grep -o "\"name\":\"[^\"]*\"\|\"lastApplied\":{\"commit\":\"$2\",[^}]*\"at\":\"[^\"]*\"" \
+    | awk -F'"' '/^"name"/ {n=$4; next} {print n, $(NF-1)}' | while read -r n at; do echo "$n $(date -d "$at" +%s%3N)"; done
+}
+# observed_ms port sha -> when the controller observed the commit, by its clock
+observed_ms() { date -d "$(api "localhost:$1/api/v1/commits?limit=20" | grep -o "\"sha\":\"$2\"[^}]*\"observedAt\":\"[^\"]*\"" \
+  | sed -E 's/.*"observedAt":"([^"]+)".*/\1/')" +%s%3N; }
+# ratio a b -> a/b with two decimals
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }

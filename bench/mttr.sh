@@ -20,7 +20,7 @@ ms_of() { date -d "$1" +%s%3N; }
 
 new_repo "$work/fleet"
 mkdir -p "$work/hosts/web1" "$work/hosts/web2" "$work/hosts/db1"
-java -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data" -Ddriftless.git.url="file://$work/fleet" \
+java @config/jvm.options -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data" -Ddriftless.git.url="file://$work/fleet" \
   -Ddriftless.reconcile.interval=5s "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" \
   -Ddriftless.hosts.web1.target="local:$work/hosts/web1" -Ddriftless.hosts.web2.target="local:$work/hosts/web2" \
   -Ddriftless.hosts.db1.target="local:$work/hosts/db1" -jar target/quarkus-app/quarkus-run.jar > "$work/driftless.log" 2>&1 &

@@ -59,7 +59,7 @@ head_sha() { git -C "$work/fleet" rev-parse HEAD; }
 secret=bench-$(date +%s%N)
 hostflags=()
 for h in "${hosts[@]}"; do hostflags+=("-Ddriftless.hosts.$h.target=ssh://root@${nspawn_ip[$h]}:22"); done
-java -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data" -Ddriftless.git.url="file://$work/fleet" \
+java @config/jvm.options -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data" -Ddriftless.git.url="file://$work/fleet" \
   -Ddriftless.git.poll-interval=1h -Ddriftless.reconcile.interval=1h -Ddriftless.webhook.generic.secret="$secret" \
   "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" \
   -Ddriftless.nix.signing-key-file="$work/signing.sec" -Ddriftless.ssh.known-hosts-file="$work/known_hosts" \

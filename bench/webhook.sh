@@ -15,7 +15,7 @@ cleanup() { [ -n "$app" ] && kill "$app" 2>/dev/null; wait 2>/dev/null; chmod -R
 trap cleanup EXIT
 secret=bench-$(date +%s%N)
 new_repo "$work/fleet"; mkdir -p "$work/hosts/web1"
-java -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data" -Ddriftless.git.url="file://$work/fleet" \
+java @config/jvm.options -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data" -Ddriftless.git.url="file://$work/fleet" \
   -Ddriftless.git.poll-interval=1h -Ddriftless.reconcile.interval=60s "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" \
   -Ddriftless.webhook.generic.secret="$secret" -Ddriftless.hosts.web1.target="local:$work/hosts/web1" \
   -jar target/quarkus-app/quarkus-run.jar > "$work/driftless.log" 2>&1 &

@@ -26,11 +26,11 @@ common=(-Dquarkus.profile=kafka "-Dkafka.bootstrap.servers=127.0.0.1:$kport" "-D
   -Ddriftless.git.branch=main "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64"
   "-Ddriftless.nix.signing-key-file=$work/signing-key.sec")
 for w in 1 2; do
-  java -Dquarkus.http.port=$((port + w)) "${common[@]}" -Ddriftless.role=worker -Ddriftless.data-dir="$work/worker$w" \
+  java @config/jvm.options -Dquarkus.http.port=$((port + w)) "${common[@]}" -Ddriftless.role=worker -Ddriftless.data-dir="$work/worker$w" \
     -jar target/quarkus-app/quarkus-run.jar > "$work/logs/worker$w.log" 2>&1 & pids+=($!)
 done
 controller() { # number, port; each controller has a data directory (a Git mirror) of its own
-  java -Dquarkus.http.port="$2" "${common[@]}" -Ddriftless.role=controller -Ddriftless.data-dir="$work/controller$1" \
+  java @config/jvm.options -Dquarkus.http.port="$2" "${common[@]}" -Ddriftless.role=controller -Ddriftless.data-dir="$work/controller$1" \
     -Ddriftless.git.poll-interval="${DRIFTLESS_POLL:-5s}" \
     -Ddriftless.hosts.web1.target="local:$work/hosts/web1" \
     -Ddriftless.hosts.web2.target="local:$work/hosts/web2" \

@@ -27,7 +27,7 @@ Stop with Ctrl-C; start again with the same command: nothing is redeployed.
 EOT
 # Builds run in Nix's sandbox. The example's toplevels are raw derivations whose builder is the host's
 # /bin/sh, so the sandbox gets read-only system software (no secrets there); nothing to substitute.
-exec java -Dquarkus.http.port="$port" \
+exec java @config/jvm.options -Dquarkus.http.port="$port" \
   -Ddriftless.data-dir="$work/data" \
   -Ddriftless.git.url="file://$work/fleet" \
   -Ddriftless.git.branch=main \

@@ -86,33 +86,43 @@ public class SshTransport implements HostTransport {
     private volatile boolean sessionFailed;
 
     /**
-     * One call: the running system, the profile's generation and what it points at (the next
-     * boot's), what was booted, and whether the boot-time parts of the two differ.
+     * One call, two programs: the profile's generation, then the running system, what the profile
+     * points at (the next boot's), what was booted, and the boot-time parts of booted and running
+     * side by side. {@code readlink -m} prints one line per argument, present or not, so every
+     * answer has the same shape.
      */
-    private static final String OBSERVE = """
-            c=/run/current-system b=/run/booted-system p=%s
-            readlink -f $c; readlink $p || echo; readlink -f $p || echo
-            if [ -e $b ]; then
-              readlink -f $b; r=no
-              for f in %s; do [ "$(readlink -f $b/$f)" = "$(readlink -f $c/$f)" ] || r=yes; done
-              echo $r
-            fi
-            true
-            """.formatted(PROFILE, String.join(" ", Boot.PARTS));
+    static final String OBSERVE = "p=" + PROFILE + " b=/run/booted-system c=/run/current-system\n"
+            + "readlink $p || echo\n"
+            + "readlink -m $c $p $b" + Boot.PARTS.stream().map(part -> " $b/" + part + " $c/" + part).collect(java.util.stream.Collectors.joining())
+            + "\n";
 
     @Override
     public Actual observe() throws HostUnreachable {
-        String[] lines = read("observe", OBSERVE).split("\n", -1);
-        String path = store(lines, 0);
-        Matcher m = GENERATION_LINK.matcher(lines.length > 1 ? lines[1].strip() : "");
-        String booted = store(lines, 3);
-        Boot boot = new Boot(booted, store(lines, 2), booted != null && lines.length > 4 && "yes".equals(lines[4].strip()));
-        return new Actual(path, m.matches() ? Integer.parseInt(m.group(1)) : 0, boot);
+        return observation(read("observe", OBSERVE));
     }
 
+    /** What {@link #OBSERVE} printed, read. */
+    static Actual observation(String out) {
+        String[] lines = out.split("\n", -1);
+        Matcher m = GENERATION_LINK.matcher(lines.length > 0 ? lines[0].strip() : "");
+        String path = store(lines, 1);
+        String booted = store(lines, 3);
+        boolean reboot = false;
+        for (int i = 0; booted != null && i < Boot.PARTS.size(); i++) {
+            reboot |= !java.util.Objects.equals(inStore(lines, 4 + 2 * i), inStore(lines, 5 + 2 * i));
+        }
+        return new Actual(path, m.matches() ? Integer.parseInt(m.group(1)) : 0, new Boot(booted, store(lines, 2), reboot));
+    }
+
+    /** The store path a line names (the toplevel, for a path inside it), or null. */
     private static String store(String[] lines, int at) {
+        String line = inStore(lines, at);
+        return line == null ? null : storePathOf(line);
+    }
+
+    private static String inStore(String[] lines, int at) {
         String line = lines.length > at ? lines[at].strip() : "";
-        return line.startsWith("/nix/store/") ? storePathOf(line) : null;
+        return line.startsWith("/nix/store/") ? line : null;
     }
 
     @Override

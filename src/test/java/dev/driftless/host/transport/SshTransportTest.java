@@ -99,4 +99,50 @@ class SshTransportTest {
         assertTrue(sent.size() >= 2, "tried again: " + sent.size());
         assertTrue(e.getMessage().contains("no new SSH connection") && e.getMessage().contains("Connection timed out"), e.getMessage());
     }
+
+    /** Runs the observation script with its three links under {@code root} instead of /nix/var/nix and /run. */
+    private static Actual observeUnder(Path root) {
+        String script = SshTransport.OBSERVE.replaceFirst("^[^\n]*\n",
+                "p=" + root + "/profiles/system b=" + root + "/booted c=" + root + "/current\n");
+        ProcessResult result = dev.driftless.exec.ProcessRunner.run(List.of("sh", "-c", script), Map.of(), Duration.ofSeconds(20));
+        assertEquals(0, result.exitCode(), result.stderr());
+        return SshTransport.observation(result.stdout());
+    }
+
+    private static void link(Path link, String target) throws java.io.IOException {
+        java.nio.file.Files.createDirectories(link.getParent());
+        java.nio.file.Files.deleteIfExists(link);
+        java.nio.file.Files.createSymbolicLink(link, Path.of(target));
+    }
+
+    @Test
+    void oneObservationReadsTheRunningSystemTheProfileAndWhatWasBooted(@org.junit.jupiter.api.io.TempDir Path root) throws Exception {
+        String now = "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-nixos-system";
+        link(root.resolve("current"), now);
+        link(root.resolve("profiles/system-7-link"), now);
+        link(root.resolve("profiles/system"), "system-7-link");
+        link(root.resolve("booted"), now);
+        Actual same = observeUnder(root);
+        assertEquals(new Actual(now, 7), same);
+        assertEquals(now, same.boot().booted());
+        assertEquals(now, same.boot().bootDefault());
+        assertFalse(same.boot().rebootRequired(), "booted what it runs");
+
+        // Booted an older generation whose kernel differs: a reboot is due.
+        link(root.resolve("booted"), "/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-nixos-system");
+        assertTrue(observeUnder(root).boot().rebootRequired());
+
+        // No booted-system (a container, say) and no profile yet: nothing to compare, generation 0.
+        java.nio.file.Files.delete(root.resolve("booted"));
+        java.nio.file.Files.delete(root.resolve("profiles/system"));
+        Actual bare = observeUnder(root);
+        assertEquals(new Actual(now, 0), bare);
+        assertEquals(null, bare.boot().booted());
+        assertEquals(null, bare.boot().bootDefault());
+        assertFalse(bare.boot().rebootRequired());
+
+        // Nothing runs: no path, yet the answer still reads.
+        java.nio.file.Files.delete(root.resolve("current"));
+        assertEquals(null, observeUnder(root).path());
+    }
 }

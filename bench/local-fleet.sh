@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# Fleet-size figures on directory hosts (local:<dir>, the real deploy path: nix copy to the
+# host's own store, nix-env, switch-to-configuration), each beside its baseline from this run:
+#  1. start-up, idle RSS and one resync with 50 hosts;
+#  2. one commit that changes all N hosts (default 500): Driftless against a raw script doing the
+#     same steps with the best parallelism (one nix build, one sign, then xargs -P <cores>);
+#  3. one resync of N hosts;
+#  4. a commit that changes one host, on the N-host fleet and on a 3-host fleet.
+# Driftless is told of commits by a signed webhook; its times are its own timestamps.
+#
+# Usage: bench/local-fleet.sh [N] [rounds]     (default 500 hosts, 5 rounds)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-500} rounds=${2:-5} port=${BENCH_PORT:-18082} cores=$(nproc)
+scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl openssl >/dev/null
+[ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q -ntp package -DskipTests
+work=$(mktemp -d /tmp/driftless-local-fleet.XXXXXX)
+. bench/lib.sh
+app=
+cleanup() { [ -n "$app" ] && kill "$app" 2>/dev/null; wait 2>/dev/null; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+nix key generate-secret --key-name bench-1 > "$work/key.sec"
+pub=$(nix key convert-secret-to-public < "$work/key.sec")
+
+fleet_repo() { # dir count -> a fleet of hosts h1..h<count>
+  mkdir -p "$1/hosts"; cp -r examples/fleet/lib examples/fleet/flake.nix "$1/"
+  for i in $(seq 1 "$2"); do printf '{ motd = "h%s v1"; }\n' "$i" > "$1/hosts/h$i.nix"; done
+  git -C "$1" init -q -b main && git -C "$1" add -A && git -C "$1" commit -q -m v1
+}
+start() { # name repo count -> Driftless managing h1..h<count> of repo, hosts under $work/<name>
+  local args=() i
+  for i in $(seq 1 "$3"); do mkdir -p "$work/$1/h$i"; args+=("-Ddriftless.hosts.h$i.target=local:$work/$1/h$i"); done
+  java @config/jvm.options -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/$1-data" -Ddriftless.git.url="file://$2" \
+    -Ddriftless.git.poll-interval=1h -Ddriftless.webhook.generic.secret="$WEBHOOK_SECRET" -Ddriftless.reconcile.interval=5s \
+    "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" -Ddriftless.nix.signing-key-file="$work/key.sec" \
+    "${args[@]}" -jar target/quarkus-app/quarkus-run.jar > "$work/$1.log" 2>&1 &
+  app=$!
+  until api "localhost:$port/q/health/ready" >/dev/null 2>&1; do sleep 0.1; done
+}
+stop() { kill "$app" 2>/dev/null; wait "$app" 2>/dev/null || true; app=; }
+wait_applied() { # sha count -> waits until count hosts applied sha; prints the latest InSync time
+  local deadline=$(( $(now_ms) + 900000 )) got
+  until got=$(applied_ms "$port" "$1") && [ "$(printf '%s' "$got" | grep -c .)" -ge "$2" ]; do
+    [ "$(now_ms)" -lt "$deadline" ] || { echo "timed out waiting for $2 hosts on $1" >&2; exit 1; }; sleep 0.5; done
+  printf '%s\n' "$got" | awk '{ if ($2 > m) m = $2 } END { print m }'
+}
+resyncs() { curl -fs "localhost:$port/q/metrics" | awk '/^driftless_resync_duration_seconds_count/ {c=$2} /^driftless_resync_duration_seconds_sum/ {s=$2} /^driftless_resync_duration_seconds_max/ {m=$2} END {print c, s, m}'; }
+resync_figure() { # -> "mean-ms max-ms count" over the next few resyncs
+  local c0 s0 c1 s1 m1; read -r c0 s0 _ <<< "$(resyncs)"; sleep 16; read -r c1 s1 m1 <<< "$(resyncs)"
+  awk -v c0="$c0" -v c1="$c1" -v s="$s0" -v t="$s1" -v m="$m1" 'BEGIN { c = c1 - c0; printf "%.0f %.0f %d", (c > 0 ? (t - s) / c * 1000 : -1), m * 1000, c }'
+}
+one_host_rounds() { # name repo -> median of observed -> InSync of h1 over $rounds commits that change h1 alone
+  local i sha t1 tobs
+  : > "$work/$1.one"
+  for i in $(seq 1 "$rounds"); do
+    printf '{ motd = "h1 round %s %s"; }\n' "$i" "$(date +%s%N)" > "$2/hosts/h1.nix"; git -C "$2" commit -q -am "h1 round $i"
+    sha=$(git -C "$2" rev-parse HEAD); push "$port" "$2"
+    until [ -n "$(applied_ms "$port" "$sha")" ]; do sleep 0.1; done
+    t1=$(applied_ms "$port" "$sha" | awk '$1 == "h1" {print $2}'); tobs=$(observed_ms "$port" "$sha")
+    echo $(( t1 - tobs )) >> "$work/$1.one"
+  done
+  sort -n "$work/$1.one" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+echo "directory hosts, $cores cores, $(nix --version); goals from issue 17 in brackets" >&2
+# --- 50 hosts: start-up, idle RSS, resync ---------------------------------------------------
+fleet_repo "$work/fleet50" 50
+started=$(now_ms); start f50 "$work/fleet50" 50; ready=$(( $(now_ms) - started ))
+push "$port" "$work/fleet50"; wait_applied "$(git -C "$work/fleet50" rev-parse HEAD)" 50 >/dev/null
+quarkus=$(grep -o 'started in [0-9.]*s' "$work/f50.log" | head -1 || true)
+read -r r50 m50 c50 <<< "$(resync_figure)"
+rss50=$(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$app/status")
+stop
+
+# --- N hosts: a commit that changes every host, resync, a one-host commit ---------------------
+fleet_repo "$work/fleetN" "$N"
+start fN "$work/fleetN" "$N"
+push "$port" "$work/fleetN"; wait_applied "$(git -C "$work/fleetN" rev-parse HEAD)" "$N" >/dev/null
+for i in $(seq 1 "$N"); do printf '{ motd = "h%s v2"; }\n' "$i" > "$work/fleetN/hosts/h$i.nix"; done
+git -C "$work/fleetN" commit -q -am v2; t0=$(now_ms); sha=$(git -C "$work/fleetN" rev-parse HEAD); push "$port" "$work/fleetN"
+all=$(( $(wait_applied "$sha" "$N") - t0 ))
+steps "$port" > "$work/steps.txt"
+read -r rN mN cN <<< "$(resync_figure)"
+rssN=$(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$app/status")
+oneN=$(one_host_rounds fN "$work/fleetN")
+stop
+
+# --- 3 hosts: the same one-host commit ----------------------------------------------------------
+fleet_repo "$work/fleet3" 3
+start f3 "$work/fleet3" 3
+push "$port" "$work/fleet3"; wait_applied "$(git -C "$work/fleet3" rev-parse HEAD)" 3 >/dev/null
+one3=$(one_host_rounds f3 "$work/fleet3")
+stop
+
+# --- By hand: the same N-host commit, with the best parallelism a script has ---------------------
+fleet_repo "$work/manual" "$N"
+deploy_host() { # dir out -> copy, set the profile, switch
+  nix copy --extra-trusted-public-keys "$pub" --to "local?root=$1" "$2" &&
+  nix-env --store "local?root=$1" -p "$1/nix/var/nix/profiles/system" --set "$2" >/dev/null &&
+  DRIFTLESS_HOST_ROOT="$1" "$1$2/bin/switch-to-configuration" switch >/dev/null
+}
+by_hand() { # evaluate, build every host in one nix build, sign once, then deploy <cores> at a time
+  local sha; sha=$(git -C "$work/manual" rev-parse HEAD)
+  nix eval --json "git+file://$work/manual?ref=refs/heads/main&rev=$sha#nixosConfigurations" \
+    --apply 'cs: builtins.mapAttrs (n: c: c.config.system.build.toplevel.drvPath) cs' | tr ',' '\n' | tr -d '{}"' > "$work/drvs"
+  cut -d: -f2 "$work/drvs" | xargs nix build --json --no-link --max-jobs auto | tr '}' '\n' \
+    | sed -nE 's/.*"drvPath":"([^"]+)".*"out":"([^"]+)".*/\1 \2/p' > "$work/outs"
+  cut -d' ' -f2 "$work/outs" | xargs nix store sign --recursive --key-file "$work/key.sec"
+  awk 'NR == FNR { out[$1] = $2; next } { split($0, p, ":"); print p[1], out[p[2]] }' "$work/outs" "$work/drvs" \
+    | while read -r h out; do echo "$work/manual-hosts/$h $out"; done > "$work/plan"
+  cut -d' ' -f1 "$work/plan" | xargs mkdir -p
+  xargs -P "$cores" -L 1 bash -c 'deploy_host "$0" "$1"' < "$work/plan"
+}
+export -f deploy_host; export pub
+by_hand 2>/dev/null
+for i in $(seq 1 "$N"); do printf '{ motd = "h%s v2"; }\n' "$i" > "$work/manual/hosts/h$i.nix"; done
+git -C "$work/manual" commit -q -am v2; t0=$(now_ms); by_hand 2>/dev/null; script=$(( $(now_ms) - t0 ))
+
+echo "Local fleet figures, $cores cores, $(nix --version)"
+printf '  50 hosts: start-up %s ms to ready (Quarkus: %s), idle RSS %s MB   [< 3 s, < 250 MB]\n' "$ready" "$quarkus" "$rss50"
+printf '  50 hosts: one resync mean %s ms, max %s ms (%s resyncs)   [< 100 ms]\n' "$r50" "$m50" "$c50"
+printf '  %s hosts: one resync mean %s ms, max %s ms (%s resyncs); RSS %s MB\n' "$N" "$rN" "$mN" "$cN" "$rssN"
+printf '  RATIO %s hosts, commit -> all InSync vs raw script (one build, one sign, xargs -P %s): %s ms / %s ms = %sx   [<= 1.5x]\n' \
+  "$N" "$cores" "$all" "$script" "$(ratio "$all" "$script")"
+printf '  RATIO one-host commit, observed -> InSync (median of %s), %s-host fleet vs 3-host fleet: %s ms / %s ms = %sx   [0.8x-1.2x]\n' \
+  "$rounds" "$N" "$oneN" "$one3" "$(ratio "$oneN" "$one3")"
+echo "  where the $N-host controller's time went (its own histograms, both rollouts), by total:"
+print_steps "$work/steps.txt"
