@@ -390,5 +390,15 @@ public interface DriftlessConfig {
          * Workers copy each build there; the controller copies it from there before it deploys.
          */
         Optional<String> cache();
+
+        /**
+         * How many {@code nix eval} processes evaluate one commit at once. With 1 (the default) one
+         * process evaluates every host, the cheapest for small fleets; with more, the hosts are
+         * dealt out to that many processes that run side by side, as Colmena's eval-node-limit and
+         * nix-eval-jobs do, so a fleet of real NixOS hosts evaluates on every core, and each
+         * process holds only its share of the hosts in memory.
+         */
+        @WithDefault("1")
+        int evalProcesses();
     }
 }

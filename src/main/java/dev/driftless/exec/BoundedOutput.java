@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 final class BoundedOutput {
 
     private final int headLimit;
-    private final byte[] tail;
+    private final int tailLimit;
+    /** Made only once the head is full: most commands never write that much, and a controller runs thousands. */
+    private byte[] tail;
     private byte[] headBuffer = new byte[1024];
     private int headUsed;
     private int tailNext; // ring position of the next byte written to the tail
@@ -19,7 +21,7 @@ final class BoundedOutput {
 
     BoundedOutput(int headLimit, int tailLimit) {
         this.headLimit = headLimit;
-        this.tail = new byte[tailLimit];
+        this.tailLimit = tailLimit;
     }
 
     synchronized void write(byte[] bytes, int offset, int length) {
@@ -31,8 +33,11 @@ final class BoundedOutput {
             headUsed += toHead;
         }
         int rest = length - Math.max(0, toHead);
-        if (rest <= 0 || tail.length == 0) {
+        if (rest <= 0 || tailLimit == 0) {
             return;
+        }
+        if (tail == null) {
+            tail = new byte[tailLimit];
         }
         int from = offset + length - rest;
         if (rest >= tail.length) {
@@ -47,16 +52,16 @@ final class BoundedOutput {
     }
 
     synchronized long dropped() {
-        return Math.max(0, total - headUsed - tail.length);
+        return Math.max(0, total - headUsed - tailLimit);
     }
 
     synchronized String text() {
         long beyondHead = total - headUsed;
-        int tailUsed = (int) Math.min(beyondHead, tail.length);
+        int tailUsed = (int) Math.min(beyondHead, tailLimit);
         byte[] ordered = new byte[tailUsed];
-        int start = beyondHead > tail.length ? tailNext : 0;
+        int start = beyondHead > tailLimit ? tailNext : 0;
         for (int i = 0; i < tailUsed; i++) {
-            ordered[i] = tail[(start + i) % tail.length];
+            ordered[i] = tail[(start + i) % tailLimit];
         }
         String text = new String(headBuffer, 0, headUsed, StandardCharsets.UTF_8);
         long dropped = beyondHead - tailUsed;

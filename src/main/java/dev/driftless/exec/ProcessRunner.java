@@ -105,7 +105,7 @@ public final class ProcessRunner {
         Drain(InputStream stream, BoundedOutput kept) {
             this.kept = kept;
             Thread reader = new Thread(() -> {
-                byte[] chunk = new byte[65536];
+                byte[] chunk = new byte[8192];
                 try (stream) {
                     for (int n; (n = stream.read(chunk)) >= 0; ) {
                         kept.write(chunk, 0, n);

@@ -19,22 +19,87 @@ import java.util.Optional;
 @ApplicationScoped
 public class NixCli implements Nix {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(NixCli.class);
+
     static final String TOPLEVEL_DRVS = "cs: builtins.mapAttrs (n: c: c.config.system.build.toplevel.drvPath) cs";
 
     private final NixSettings settings;
     private final Duration timeout;
     private final Optional<String> cache;
     private final ObjectMapper json = new ObjectMapper();
+    private final int evalProcesses;
+    /** Where the shares of one evaluation run; a thread only waits for its process. */
+    private final java.util.concurrent.ExecutorService evaluators;
 
     NixCli(NixSettings settings, DriftlessConfig config) {
         this.settings = settings;
+        this.evalProcesses = Math.max(1, config.nix().evalProcesses());
+        this.evaluators = java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "nix-eval");
+            t.setDaemon(true);
+            return t;
+        });
         this.timeout = config.nix().timeout();
         this.cache = config.nix().cache();
     }
 
     @Override
     public Map<String, String> evaluate(String flakeRef) throws NixFailure {
-        ProcessResult result = nix("eval", "--json", flakeRef + "#nixosConfigurations", "--apply", TOPLEVEL_DRVS);
+        if (evalProcesses <= 1) {
+            return drvPaths(nix("eval", "--json", flakeRef + "#nixosConfigurations", "--apply", TOPLEVEL_DRVS));
+        }
+        List<String> names = names(flakeRef);
+        List<List<String>> shares = EvalShares.deal(names, evalProcesses);
+        List<java.util.concurrent.CompletableFuture<Map<String, String>>> running = new java.util.ArrayList<>();
+        for (List<String> share : shares) {
+            running.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> evaluateShare(flakeRef, share), evaluators));
+        }
+        Map<String, String> all = new TreeMap<>();
+        for (java.util.concurrent.CompletableFuture<Map<String, String>> share : running) {
+            try {
+                all.putAll(share.join());
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof Evaluation failed ? failed.failure : new NixFailure(String.valueOf(e.getCause()));
+            }
+        }
+        return all;
+    }
+
+    /** The hosts of the commit, without evaluating any of them. */
+    private List<String> names(String flakeRef) throws NixFailure {
+        ProcessResult result = nix("eval", "--json", flakeRef + "#nixosConfigurations", "--apply", "builtins.attrNames");
+        try {
+            return List.of(json.readValue(result.stdout(), String[].class));
+        } catch (IOException e) {
+            throw new NixFailure("nix eval printed something that is not a list of host names: " + abbreviate(result.stdout()));
+        }
+    }
+
+    /** One process's share of the hosts; each share's time is logged, per host, so a slow host shows. */
+    private Map<String, String> evaluateShare(String flakeRef, List<String> share) {
+        long start = System.nanoTime();
+        try {
+            Map<String, String> drvs = drvPaths(nix("eval", "--json", flakeRef + "#nixosConfigurations", "--apply", EvalShares.apply(share)));
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            LOG.infof("evaluated %d host(s) in one process in %d ms (%d ms a host): %s", share.size(), ms, ms / Math.max(1, share.size()),
+                    EvalShares.abbreviate(share));
+            return drvs;
+        } catch (NixFailure e) {
+            throw new Evaluation(e);
+        }
+    }
+
+    /** A share's failure, carried out of its thread. */
+    private static final class Evaluation extends RuntimeException {
+        private final NixFailure failure;
+
+        Evaluation(NixFailure failure) {
+            super(failure.getMessage(), null, false, false);
+            this.failure = failure;
+        }
+    }
+
+    private Map<String, String> drvPaths(ProcessResult result) throws NixFailure {
         try {
             return json.readValue(result.stdout(), new TypeReference<Map<String, String>>() {});
         } catch (IOException e) {

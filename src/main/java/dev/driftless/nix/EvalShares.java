@@ -1,0 +1,44 @@
+package dev.driftless.nix;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/** How one commit's hosts are dealt out to evaluation processes, and what each process evaluates. */
+final class EvalShares {
+
+    private EvalShares() {}
+
+    /**
+     * The hosts dealt out like cards to at most {@code processes} shares, none empty: neighbours
+     * in name order (web1, web2, …), which often cost alike, land in different processes.
+     */
+    static List<List<String>> deal(List<String> names, int processes) {
+        int n = Math.max(1, Math.min(processes, names.size()));
+        List<List<String>> shares = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            shares.add(new ArrayList<>());
+        }
+        for (int i = 0; i < names.size(); i++) {
+            shares.get(i % n).add(names.get(i));
+        }
+        return shares.stream().filter(s -> !s.isEmpty()).map(List::copyOf).toList();
+    }
+
+    /**
+     * The {@code --apply} function that evaluates only {@code share}: its toplevels' drvPaths. Host
+     * names are attribute names, and go in as quoted Nix strings.
+     */
+    static String apply(List<String> share) {
+        String wanted = share.stream().map(EvalShares::nixString).collect(Collectors.joining(" "));
+        return "cs: builtins.listToAttrs (map (n: { name = n; value = cs.${n}.config.system.build.toplevel.drvPath; }) [ " + wanted + " ])";
+    }
+
+    static String nixString(String s) {
+        return "\"" + s.replace("\\", "\\\\").replace("\"", "\\\"").replace("${", "\\${") + "\"";
+    }
+
+    static String abbreviate(List<String> share) {
+        return share.size() <= 5 ? String.join(", ", share) : String.join(", ", share.subList(0, 5)) + ", … (" + share.size() + ")";
+    }
+}

@@ -1,0 +1,35 @@
+package dev.driftless.nix;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.driftless.exec.ProcessResult;
+import dev.driftless.exec.ProcessRunner;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class EvalSharesTest {
+
+    @Test
+    void hostsAreDealtOutToAtMostTheProcessesNoneEmpty() {
+        List<String> hosts = List.of("db1", "db2", "web1", "web2", "web3");
+        assertEquals(List.of(List.of("db1", "web1", "web3"), List.of("db2", "web2")), EvalShares.deal(hosts, 2));
+        assertEquals(List.of(List.of("db1"), List.of("db2")), EvalShares.deal(List.of("db1", "db2"), 8), "never an empty share");
+        assertEquals(List.of(hosts), EvalShares.deal(hosts, 1));
+        assertEquals(List.of(), EvalShares.deal(List.of(), 4));
+    }
+
+    /** The function each process applies, evaluated by the real nix: only its share, by name, quoting and all. */
+    @Test
+    void aShareEvaluatesOnlyItsHostsToplevels() {
+        String configs = "{ web1 = { config.system.build.toplevel.drvPath = \"/nix/store/a-web1.drv\"; };"
+                + " \"odd\\\"name\" = { config.system.build.toplevel.drvPath = \"/nix/store/b-odd.drv\"; };"
+                + " broken = throw \"never evaluated\"; }";
+        String apply = EvalShares.apply(List.of("web1", "odd\"name"));
+        ProcessResult result = ProcessRunner.run(List.of("nix-instantiate", "--eval", "--strict", "--json", "--expr",
+                "(" + apply + ") " + configs), Map.of(), Duration.ofSeconds(60));
+        assertEquals(0, result.exitCode(), result.stderr());
+        assertEquals("{\"odd\\\"name\":\"/nix/store/b-odd.drv\",\"web1\":\"/nix/store/a-web1.drv\"}", result.stdout().strip());
+    }
+}
