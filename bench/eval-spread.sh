@@ -5,10 +5,10 @@
 # driftless.nix.eval-processes=1 and =<cores>, each timed by Driftless's own log line
 # "commit … evaluated in N ms"; with the largest memory of any one evaluating process.
 #
-# Usage: bench/eval-spread.sh [hosts] [work]     (default 8 hosts; work 2000000 list elements a host)
+# Usage: bench/eval-spread.sh [hosts] [work]     (default 8 hosts; work 5000000 list elements a host)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-hosts=${1:-8} size=${2:-2000000} port=${BENCH_PORT:-18083} cores=$(nproc)
+hosts=${1:-8} size=${2:-5000000} port=${BENCH_PORT:-18083} cores=$(nproc)
 scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl openssl time procps >/dev/null
 [ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q -ntp package -DskipTests
 work=$(mktemp -d /tmp/driftless-eval-bench.XXXXXX)
@@ -35,7 +35,7 @@ git -C "$work/fleet" init -q -b main && git -C "$work/fleet" add -A && git -C "$
 next_round() { echo "$1" > "$work/fleet/round"; git -C "$work/fleet" commit -q -am "round $1"; }
 peak_rss() { # samples the nix processes until stopped; prints the largest RSS of one, in MB, to $1
   local max=0 r; while true; do
-    for r in $(ps -C nix -o rss= 2>/dev/null); do [ "$r" -gt "$max" ] && max=$r && echo $(( max / 1024 )) > "$1"; done; sleep 0.1; done; }
+    for r in $(ps -C nix -o rss= 2>/dev/null); do [ "$r" -gt "$max" ] && max=$r && echo $(( max / 1024 )) > "$1"; done; sleep 0.5; done; }
 
 # --- Baseline: one nix eval of every host ---------------------------------------------------------
 next_round 2; sha=$(git -C "$work/fleet" rev-parse HEAD)
@@ -54,7 +54,8 @@ driftless_eval() { # processes round -> ms of Driftless's evaluation of that rou
   app=$!
   until api "localhost:$port/q/health/ready" >/dev/null 2>&1; do sleep 0.1; done
   push "$port" "$work/fleet"; sha=$(git -C "$work/fleet" rev-parse HEAD)
-  until grep -q "commit ${sha:0:12} evaluated" "$work/driftless$1.log"; do sleep 0.2; done
+  # The first commit's builds and deploys finish before the measured evaluation starts.
+  until [ "$(applied_ms "$port" "$sha" | grep -c .)" -ge "$hosts" ]; do sleep 0.5; done
   next_round "$2"; sha=$(git -C "$work/fleet" rev-parse HEAD)
   echo 0 > "$work/rss.$1"; peak_rss "$work/rss.$1" & sampler=$!
   push "$port" "$work/fleet"

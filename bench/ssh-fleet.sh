@@ -122,13 +122,18 @@ deploy_one() { # index out
 }
 export -f deploy_one ip_of; export sshopts
 commit_v v3; t0=$(now_ms); build_all 2>/dev/null
-while read -r i out; do deploy_one "$i" "$out" 2>/dev/null; done < "$work/outs"; t1=$(now_ms)
+# ssh reads stdin: without </dev/null the first host's ssh would swallow the rest of the list.
+while read -r i out; do deploy_one "$i" "$out" 2>/dev/null </dev/null; done < "$work/outs"; t1=$(now_ms)
 seq_ms=$((t1 - t0)); dl_ms=$(( $(cat "$work/driftless.ms") ))
-printf '  shell script, sequential    commit -> all switched %6d ms\n' "$seq_ms"
+switched() { # -> how many hosts run the out path the script built for them (a failing step is silent above)
+  local n=0 i out; while read -r i out; do
+    [ "$(ssh $sshopts "root@$(ip_of "$i")" readlink -f /run/current-system 2>/dev/null </dev/null)" = "$out" ] && n=$((n + 1)); done < "$work/outs"; echo "$n"; }
+seq_ok=$(switched)
+printf '  shell script, sequential    commit -> all switched %6d ms   (%s of %s hosts switched)\n' "$seq_ms" "$seq_ok" "$ROLL"
 commit_v v4; t0=$(now_ms); build_all 2>/dev/null
 xargs -P "$PAR" -L 1 bash -c 'deploy_one "$0" "$1" 2>/dev/null' < "$work/outs"; t1=$(now_ms)
-xargs_ms=$((t1 - t0))
-printf '  shell script, xargs -P %-4s commit -> all switched %6d ms\n' "$PAR" "$xargs_ms"
+xargs_ms=$((t1 - t0)); xargs_ok=$(switched)
+printf '  shell script, xargs -P %-4s commit -> all switched %6d ms   (%s of %s hosts switched)\n' "$PAR" "$xargs_ms" "$xargs_ok" "$ROLL"
 best=$(( seq_ms < xargs_ms ? seq_ms : xargs_ms ))
 printf '  RATIO %s SSH hosts, commit -> all InSync vs the faster script: %s ms / %s ms = %sx   [<= 1.0x]\n' "$ROLL" "$dl_ms" "$best" "$(ratio "$dl_ms" "$best")"
 echo "  (Driftless also observes each host before and after, confirms each switch over a new connection (magic rollback),"

@@ -36,7 +36,8 @@ public class Notifier {
 
     private final Map<String, DriftlessConfig.NotifyTarget> targets;
     private final HostEvents events;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** Made at the first notification: building one sets up TLS, which costs every start time, targets or not. */
+    private HttpClient http;
     private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "notify");
         t.setDaemon(true);
@@ -77,6 +78,13 @@ public class Notifier {
         });
     }
 
+    private synchronized HttpClient client() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        }
+        return http;
+    }
+
     private synchronized boolean firstTime(String target, HostEvent event) {
         return sent.add(target + "|" + Payloads.dedupKey(event));
     }
@@ -84,7 +92,7 @@ public class Notifier {
     private void send(String target, HttpRequest request, HostEvent event, int attempt) {
         String failure;
         try {
-            HttpResponse<Void> response = http.send(request, HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response = client().send(request, HttpResponse.BodyHandlers.discarding());
             if (response.statusCode() / 100 == 2) {
                 LOG.debugf("host %s: %s sent to %s", event.host(), event.type(), target);
                 return;
