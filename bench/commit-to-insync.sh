@@ -47,7 +47,7 @@ for h in web1 web2 db1; do wait_in_sync "$h" "$(git -C "$work/fleet" rev-parse H
 for i in $(seq 1 "$rounds"); do
   change_web1 "$work/fleet" "$i"; t0=$(now_ms); sha=$(git -C "$work/fleet" rev-parse HEAD)
   push "$port" "$work/fleet"
-  until [ -n "$(applied_ms "$port" "$sha")" ]; do sleep 0.1; done
+  until [ "$(applied_count "$port" "$sha")" -ge 1 ]; do sleep 0.25; done
   t1=$(applied_ms "$port" "$sha" | awk '$1 == "web1" {print $2}'); tobs=$(observed_ms "$port" "$sha")
   echo $(( t1 - t0 )) >> "$work/driftless.ms"; echo $(( tobs - t0 )) >> "$work/observed.ms"; echo $(( t1 - tobs )) >> "$work/work.ms"
 done

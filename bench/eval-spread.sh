@@ -55,7 +55,7 @@ driftless_eval() { # processes round -> ms of Driftless's evaluation of that rou
   until api "localhost:$port/q/health/ready" >/dev/null 2>&1; do sleep 0.1; done
   push "$port" "$work/fleet"; sha=$(git -C "$work/fleet" rev-parse HEAD)
   # The first commit's builds and deploys finish before the measured evaluation starts.
-  until [ "$(applied_ms "$port" "$sha" | grep -c .)" -ge "$hosts" ]; do sleep 0.5; done
+  until [ "$(applied_count "$port" "$sha")" -ge "$hosts" ]; do sleep 0.5; done
   next_round "$2"; sha=$(git -C "$work/fleet" rev-parse HEAD)
   echo 0 > "$work/rss.$1"; peak_rss "$work/rss.$1" & sampler=$!
   push "$port" "$work/fleet"

@@ -57,11 +57,16 @@ push() { # port repo-dir -> tells Driftless on port about the repo's head
   curl -fs -o /dev/null -X POST -H 'Content-Type: application/json' -H "X-Driftless-Signature: sha256=$sig" \
     --data-binary "$body" "localhost:$1/api/v1/webhooks/generic"
 }
+# applied_count port sha -> how many hosts have applied sha: cheap enough to poll while a bench runs.
+applied_count() { api "localhost:$1/api/v1/hosts" | grep -o "\"lastApplied\":{\"commit\":\"$2\"" | wc -l; }
 # applied_ms port sha -> per host "name ms" of hosts whose last applied commit is sha: when each
 # became InSync on it, by the controller's own clock (so that the bench's polling adds nothing).
+# One date process for all hosts: read it once the hosts are done, not in a polling loop.
 applied_ms() {
-  api "localhost:$1/api/v1/hosts" | grep -o "\"name\":\"[^\"]*\"\|\"lastApplied\":{\"commit\":\"$2\",[^}]*\"at\":\"[^\"]*\"" \
-    | awk -F'"' '/^"name"/ {n=$4; next} {print n, $(NF-1)}' | while read -r n at; do echo "$n $(date -d "$at" +%s%3N)"; done
+  local lines; lines=$(api "localhost:$1/api/v1/hosts" | grep -o "\"name\":\"[^\"]*\"\|\"lastApplied\":{\"commit\":\"$2\",[^}]*\"at\":\"[^\"]*\"" \
+    | awk -F'"' '/^"name"/ {n=$4; next} {print n, $(NF-1)}')
+  [ -n "$lines" ] || return 0
+  paste -d' ' <(printf '%s\n' "$lines" | cut -d' ' -f1) <(printf '%s\n' "$lines" | cut -d' ' -f2 | date -f - +%s%3N)
 }
 # observed_ms port sha -> when the controller observed the commit, by its clock
 observed_ms() { date -d "$(api "localhost:$1/api/v1/commits?limit=20" | grep -o "\"sha\":\"$2\"[^}]*\"observedAt\":\"[^\"]*\"" \

@@ -39,10 +39,10 @@ start() { # name repo count -> Driftless managing h1..h<count> of repo, hosts un
 }
 stop() { kill "$app" 2>/dev/null; wait "$app" 2>/dev/null || true; app=; }
 wait_applied() { # sha count -> waits until count hosts applied sha; prints the latest InSync time
-  local deadline=$(( $(now_ms) + 900000 )) got
-  until got=$(applied_ms "$port" "$1") && [ "$(printf '%s' "$got" | grep -c .)" -ge "$2" ]; do
-    [ "$(now_ms)" -lt "$deadline" ] || { echo "timed out waiting for $2 hosts on $1" >&2; exit 1; }; sleep 0.5; done
-  printf '%s\n' "$got" | awk '{ if ($2 > m) m = $2 } END { print m }'
+  local deadline=$(( $(now_ms) + 900000 ))
+  until [ "$(applied_count "$port" "$1")" -ge "$2" ]; do
+    [ "$(now_ms)" -lt "$deadline" ] || { echo "timed out waiting for $2 hosts on $1" >&2; exit 1; }; sleep 1; done
+  applied_ms "$port" "$1" | awk '{ if ($2 > m) m = $2 } END { print m }'
 }
 resyncs() { curl -fs "localhost:$port/q/metrics" | awk '/^driftless_resync_duration_seconds_count/ {c=$2} /^driftless_resync_duration_seconds_sum/ {s=$2} /^driftless_resync_duration_seconds_max/ {m=$2} END {print c, s, m}'; }
 resync_figure() { # -> "mean-ms max-ms count" over the next few resyncs
@@ -55,7 +55,7 @@ one_host_rounds() { # name repo -> median of observed -> InSync of h1 over $roun
   for i in $(seq 1 "$rounds"); do
     printf '{ motd = "h1 round %s %s"; }\n' "$i" "$(date +%s%N)" > "$2/hosts/h1.nix"; git -C "$2" commit -q -am "h1 round $i"
     sha=$(git -C "$2" rev-parse HEAD); push "$port" "$2"
-    until [ -n "$(applied_ms "$port" "$sha")" ]; do sleep 0.1; done
+    until [ "$(applied_count "$port" "$sha")" -ge 1 ]; do sleep 0.25; done
     t1=$(applied_ms "$port" "$sha" | awk '$1 == "h1" {print $2}'); tobs=$(observed_ms "$port" "$sha")
     echo $(( t1 - tobs )) >> "$work/$1.one"
   done

@@ -19,4 +19,25 @@ class JGitMirrorTest {
         GitMirror.Head head = new JGitMirror("file://" + dir.resolve("repo"), "main", dir.resolve("mirror.git"), null).fetch();
         assertEquals("mirror from https://***@git.example.org/lib.git", head.message());
     }
+
+    /**
+     * Nix reads the mirror through a directory that only points at it, and still evaluates exactly
+     * the commit asked for: not the branch head, not anything left in that directory.
+     */
+    @Test
+    void theFlakeRefEvaluatesExactlyTheCommitNotTheHeadNorTheLinkDirectory() throws Exception {
+        sh(dir, "git init -q -b main repo && cd repo && printf '{ outputs = { self }: { v = builtins.readFile ./v; rev = self.rev; }; }' > flake.nix"
+                + " && echo first > v && git add -A && git commit -q -m first && git rev-parse HEAD > ../first"
+                + " && echo second > v && git commit -q -am second");
+        JGitMirror mirror = new JGitMirror("file://" + dir.resolve("repo"), "main", dir.resolve("mirror.git"), null);
+        String head = mirror.fetch().sha();
+        String first = java.nio.file.Files.readString(dir.resolve("first")).strip();
+        String ref = mirror.flakeRef(first);
+        String linkDir = ref.substring("git+file://".length(), ref.indexOf('?'));
+        java.nio.file.Files.writeString(Path.of(linkDir, "v"), "left in the link directory\n");
+        String nix = "nix eval --raw";
+        assertEquals("first", sh(dir, nix + " \"$1#v\"", ref));
+        assertEquals(first, sh(dir, nix + " \"$1#rev\"", ref));
+        assertEquals("second", sh(dir, nix + " \"$1#v\"", mirror.flakeRef(head)));
+    }
 }
