@@ -73,3 +73,18 @@ observed_ms() { date -d "$(api "localhost:$1/api/v1/commits?limit=20" | grep -o 
   | sed -E 's/.*"observedAt":"([^"]+)".*/\1/')" +%s%3N; }
 # ratio a b -> a/b with two decimals
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }'; }
+# resync_window port seconds -> "count mean-ms max-ms" of the resyncs that end in the next
+# seconds, each read from the change in driftless_resync_duration_seconds (sum and count) between
+# two reads a second apart; a second in which two ended counts them at their mean.
+resync_window() {
+  local end=$(( $(now_ms) + $2 * 1000 )) c s pc ps n=0 total=0 max=0
+  read -r pc ps <<< "$(curl -fs "localhost:$1/q/metrics" | awk '/^driftless_resync_duration_seconds_count/ {c=$2} /^driftless_resync_duration_seconds_sum/ {s=$2} END {print c + 0, s + 0}')"
+  while [ "$(now_ms)" -lt "$end" ]; do
+    sleep 1
+    read -r c s <<< "$(curl -fs "localhost:$1/q/metrics" | awk '/^driftless_resync_duration_seconds_count/ {c=$2} /^driftless_resync_duration_seconds_sum/ {s=$2} END {print c + 0, s + 0}')"
+    read -r n total max <<< "$(awk -v c="$c" -v s="$s" -v pc="$pc" -v ps="$ps" -v n="$n" -v t="$total" -v m="$max" \
+      'BEGIN { d = c - pc; if (d > 0) { each = (s - ps) / d * 1000; n += d; t += s - ps; if (each > m) m = each }; printf "%d %.6f %.0f", n, t, m }')"
+    pc=$c ps=$s
+  done
+  awk -v n="$n" -v t="$total" -v m="$max" 'BEGIN { printf "%d %.0f %.0f", n, (n > 0 ? t / n * 1000 : -1), m }'
+}

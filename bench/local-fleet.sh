@@ -44,11 +44,7 @@ wait_applied() { # sha count -> waits until count hosts applied sha; prints the 
     [ "$(now_ms)" -lt "$deadline" ] || { echo "timed out waiting for $2 hosts on $1" >&2; exit 1; }; sleep 1; done
   applied_ms "$port" "$1" | awk '{ if ($2 > m) m = $2 } END { print m }'
 }
-resyncs() { curl -fs "localhost:$port/q/metrics" | awk '/^driftless_resync_duration_seconds_count/ {c=$2} /^driftless_resync_duration_seconds_sum/ {s=$2} /^driftless_resync_duration_seconds_max/ {m=$2} END {print c, s, m}'; }
-resync_figure() { # -> "mean-ms max-ms count" over the next few resyncs
-  local c0 s0 c1 s1 m1; read -r c0 s0 _ <<< "$(resyncs)"; sleep 16; read -r c1 s1 m1 <<< "$(resyncs)"
-  awk -v c0="$c0" -v c1="$c1" -v s="$s0" -v t="$s1" -v m="$m1" 'BEGIN { c = c1 - c0; printf "%.0f %.0f %d", (c > 0 ? (t - s) / c * 1000 : -1), m * 1000, c }'
-}
+resync_figure() { resync_window "$port" 16; }  # -> "count mean-ms max-ms" over about three resyncs at 5 s
 one_host_rounds() { # name repo -> median of observed -> InSync of h1 over $rounds commits that change h1 alone
   local i sha t1 tobs
   : > "$work/$1.one"
@@ -68,7 +64,7 @@ fleet_repo "$work/fleet50" 50
 started=$(now_ms); start f50 "$work/fleet50" 50; ready=$(( $(now_ms) - started ))
 push "$port" "$work/fleet50"; wait_applied "$(git -C "$work/fleet50" rev-parse HEAD)" 50 >/dev/null
 quarkus=$(grep -o 'started in [0-9.]*s' "$work/f50.log" | head -1 || true)
-read -r r50 m50 c50 <<< "$(resync_figure)"
+read -r c50 r50 m50 <<< "$(resync_figure)"
 rss50=$(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$app/status")
 stop
 
@@ -80,7 +76,7 @@ for i in $(seq 1 "$N"); do printf '{ motd = "h%s v2"; }\n' "$i" > "$work/fleetN/
 git -C "$work/fleetN" commit -q -am v2; t0=$(now_ms); sha=$(git -C "$work/fleetN" rev-parse HEAD); push "$port" "$work/fleetN"
 all=$(( $(wait_applied "$sha" "$N") - t0 ))
 steps "$port" > "$work/steps.txt"
-read -r rN mN cN <<< "$(resync_figure)"
+read -r cN rN mN <<< "$(resync_figure)"
 rssN=$(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$app/status")
 oneN=$(one_host_rounds fN "$work/fleetN")
 stop

@@ -145,4 +145,49 @@ class SshTransportTest {
         java.nio.file.Files.delete(root.resolve("current"));
         assertEquals(null, observeUnder(root).path());
     }
+
+    /**
+     * The observation session answers while it can; when it does not, a command of its own reads
+     * the host (and says why it cannot), and the session is tried again only once a command reached
+     * the host, so an unreachable host costs one connection attempt a run, not two.
+     */
+    @Test
+    void observationsFallBackFromTheSessionToACommandAndBackOnceTheHostAnswers() throws Exception {
+        String answer = "system-4-link\n/nix/store/aaa-host\n/nix/store/aaa-host\n/run/booted-system\n";
+        List<Boolean> sessionAnswers = new ArrayList<>(List.of(false, true, false));
+        int[] sessionRuns = {0};
+        SshSession.Shell session = new SshSession.Shell() {
+            @Override
+            public java.util.Optional<String> run(String script, Duration limit) {
+                sessionRuns[0]++;
+                return sessionAnswers.isEmpty() || !sessionAnswers.remove(0) ? java.util.Optional.empty() : java.util.Optional.of(answer);
+            }
+
+            @Override
+            public void close() {}
+        };
+        List<Integer> exits = new ArrayList<>(List.of(0, 255, 255, 0));
+        List<String> commands = new ArrayList<>();
+        SshTransport transport = new SshTransport(new HostTarget.Ssh("root", "web1", 22), OPTIONS, Map.of(), Duration.ofMinutes(1), false,
+                (argv, env, limit) -> {
+                    if (argv.contains("-O")) {
+                        return new ProcessResult(argv, 0, "", "", false, Duration.ZERO); // ending the master after a failure
+                    }
+                    commands.add(argv.get(argv.size() - 1));
+                    int exit = exits.remove(0);
+                    return new ProcessResult(argv, exit, exit == 0 ? answer : "", exit == 0 ? "" : "ssh: connect to host web1 port 22: Connection refused",
+                            false, Duration.ZERO);
+                }, session);
+
+        assertEquals(new Actual("/nix/store/aaa-host", 4), transport.observe(), "read by a command when the session did not answer");
+        assertEquals(new Actual("/nix/store/aaa-host", 4), transport.observe(), "the session answers again");
+        assertEquals(1, commands.size());
+        HostUnreachable down = assertThrows(HostUnreachable.class, transport::observe);
+        assertTrue(down.getMessage().contains("Connection refused"), down.getMessage());
+        assertThrows(HostUnreachable.class, transport::observe);
+        assertEquals(3, sessionRuns[0], "not tried while the host does not answer a command");
+        assertEquals(new Actual("/nix/store/aaa-host", 4), transport.observe());
+        assertEquals(4, commands.size());
+        assertEquals(SshTransport.OBSERVE, commands.get(0));
+    }
 }
