@@ -392,13 +392,14 @@ public interface DriftlessConfig {
         Optional<String> cache();
 
         /**
-         * How many {@code nix eval} processes evaluate one commit at once. With 1 (the default) one
-         * process evaluates every host, the cheapest for small fleets; with more, the hosts are
-         * dealt out to that many processes that run side by side, as Colmena's eval-node-limit and
-         * nix-eval-jobs do, so a fleet of real NixOS hosts evaluates on every core, and each
-         * process holds only its share of the hosts in memory.
+         * How many {@code nix eval} processes evaluate one commit at once. With 1 one process
+         * evaluates every host, the cheapest for small fleets; with more, the hosts are dealt out to
+         * that many processes that run side by side, as Colmena's eval-node-limit and nix-eval-jobs
+         * do, so a fleet of real NixOS hosts evaluates on every core, and each process holds only
+         * its share of the hosts in memory. 0 (the default) chooses: one process while the last
+         * evaluation took under half a second, else one per core.
          */
-        @WithDefault("1")
+        @WithDefault("0")
         int evalProcesses();
     }
 }

@@ -9,6 +9,26 @@ final class EvalShares {
 
     private EvalShares() {}
 
+    /** Below this, one process evaluates faster than several, which first list the hosts and then start each. */
+    static final java.time.Duration WORTH_SPLITTING = java.time.Duration.ofMillis(500);
+
+    /** What the last evaluation took: how many hosts, and how long. */
+    record Last(int hosts, java.time.Duration took) {}
+
+    /**
+     * How many processes evaluate the next commit: the configured number, or with 0 one per core
+     * (at most one a host) once the last evaluation showed the fleet is slow to evaluate, else one.
+     */
+    static int processes(int configured, int cores, Last last) {
+        if (configured > 0) {
+            return configured;
+        }
+        if (last == null || last.hosts() < 2 || last.took().compareTo(WORTH_SPLITTING) < 0) {
+            return 1;
+        }
+        return Math.max(1, Math.min(cores, last.hosts()));
+    }
+
     /**
      * The hosts dealt out like cards to at most {@code processes} shares, none empty: neighbours
      * in name order (web1, web2, …), which often cost alike, land in different processes.

@@ -28,12 +28,14 @@ public class NixCli implements Nix {
     private final Optional<String> cache;
     private final ObjectMapper json = new ObjectMapper();
     private final int evalProcesses;
+    /** How large and how slow the last evaluation was: what chooses the processes of the next when none are configured. */
+    private volatile EvalShares.Last lastEvaluation;
     /** Where the shares of one evaluation run; a thread only waits for its process. */
     private final java.util.concurrent.ExecutorService evaluators;
 
     NixCli(NixSettings settings, DriftlessConfig config) {
         this.settings = settings;
-        this.evalProcesses = Math.max(1, config.nix().evalProcesses());
+        this.evalProcesses = Math.max(0, config.nix().evalProcesses());
         this.evaluators = java.util.concurrent.Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "nix-eval");
             t.setDaemon(true);
@@ -45,11 +47,18 @@ public class NixCli implements Nix {
 
     @Override
     public Map<String, String> evaluate(String flakeRef) throws NixFailure {
-        if (evalProcesses <= 1) {
+        long start = System.nanoTime();
+        Map<String, String> drvs = evaluate(flakeRef, EvalShares.processes(evalProcesses, Runtime.getRuntime().availableProcessors(), lastEvaluation));
+        lastEvaluation = new EvalShares.Last(drvs.size(), java.time.Duration.ofNanos(System.nanoTime() - start));
+        return drvs;
+    }
+
+    private Map<String, String> evaluate(String flakeRef, int processes) throws NixFailure {
+        if (processes <= 1) {
             return drvPaths(nix("eval", "--json", flakeRef + "#nixosConfigurations", "--apply", TOPLEVEL_DRVS));
         }
         List<String> names = names(flakeRef);
-        List<List<String>> shares = EvalShares.deal(names, evalProcesses);
+        List<List<String>> shares = EvalShares.deal(names, processes);
         List<java.util.concurrent.CompletableFuture<Map<String, String>>> running = new java.util.ArrayList<>();
         for (List<String> share : shares) {
             running.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> evaluateShare(flakeRef, share), evaluators));

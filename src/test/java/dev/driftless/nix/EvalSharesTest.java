@@ -32,4 +32,15 @@ class EvalSharesTest {
         assertEquals(0, result.exitCode(), result.stderr());
         assertEquals("{\"odd\\\"name\":\"/nix/store/b-odd.drv\",\"web1\":\"/nix/store/a-web1.drv\"}", result.stdout().strip());
     }
+
+    @Test
+    void withNoNumberConfiguredAFleetSlowToEvaluateIsSplitOverTheCoresAndAFastOneIsNot() {
+        java.time.Duration slow = java.time.Duration.ofSeconds(3);
+        assertEquals(1, EvalShares.processes(0, 4, null), "nothing known yet");
+        assertEquals(1, EvalShares.processes(0, 4, new EvalShares.Last(500, java.time.Duration.ofMillis(120))), "fast enough in one");
+        assertEquals(4, EvalShares.processes(0, 4, new EvalShares.Last(500, slow)));
+        assertEquals(2, EvalShares.processes(0, 4, new EvalShares.Last(2, slow)), "never more processes than hosts");
+        assertEquals(1, EvalShares.processes(0, 4, new EvalShares.Last(1, slow)));
+        assertEquals(3, EvalShares.processes(3, 8, new EvalShares.Last(500, java.time.Duration.ofMillis(10))), "a configured number is kept");
+    }
 }
