@@ -63,7 +63,8 @@ read -r c1 s1 <<< "$(resyncs)"
 resync=$(awk -v c0="$c0" -v c1="$c1" -v s0="$s0" -v s1="$s1" 'BEGIN { c = c1 - c0; printf "%.0f ms over %d resyncs", (c > 0 ? (s1 - s0) / c * 1000 : -1), c }')
 pid=$app  # the subshell exec'd java
 jcmd "$pid" GC.run >/dev/null 2>&1 || true
-heap=$(curl -fs "localhost:$port/q/metrics" | awk '/^jvm_memory_used_bytes\{.*area="heap"/ {s += $2} END {printf "%d", s / 1048576}')
+# The serial collector's generations, each "… used NNNK …".
+heap=$(jcmd "$pid" GC.heap_info | grep -o 'used [0-9]*K' | awk '{ s += $2 } END { printf "%d", s / 1024 }')
 rss=$(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$pid/status")
 : > "$work/api.ms"; : > "$work/metrics.ms"
 for i in $(seq 1 10); do
