@@ -32,9 +32,6 @@ done
 controller() { # number, port; each controller has a data directory (a Git mirror) of its own
   java @config/jvm.options -Dquarkus.http.port="$2" "${common[@]}" -Ddriftless.role=controller -Ddriftless.data-dir="$work/controller$1" \
     -Ddriftless.git.poll-interval="${DRIFTLESS_POLL:-5s}" \
-    -Ddriftless.hosts.web1.target="local:$work/hosts/web1" \
-    -Ddriftless.hosts.web2.target="local:$work/hosts/web2" \
-    -Ddriftless.hosts.db1.target="local:$work/hosts/db1" \
     "${@:3}" -jar target/quarkus-app/quarkus-run.jar
 }
 controllers=${DRIFTLESS_CONTROLLERS:-2}

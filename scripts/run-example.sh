@@ -25,6 +25,7 @@ Driftless is starting on http://localhost:$port with the example fleet in $work/
 Stop with Ctrl-C; start again with the same command: nothing is redeployed.
 
 EOT
+# The hosts come from the flake (its driftless.hosts output, with site.nix naming their directories).
 # Builds run in Nix's sandbox. The example's toplevels are raw derivations whose builder is the host's
 # /bin/sh, so the sandbox gets read-only system software (no secrets there); nothing to substitute.
 exec java @config/jvm.options -Dquarkus.http.port="$port" \
@@ -34,8 +35,5 @@ exec java @config/jvm.options -Dquarkus.http.port="$port" \
   -Ddriftless.git.poll-interval="${DRIFTLESS_POLL:-5s}" \
   -Ddriftless.reconcile.interval=30s \
   "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" \
-  -Ddriftless.hosts.web1.target="local:$work/hosts/web1" \
-  -Ddriftless.hosts.web2.target="local:$work/hosts/web2" \
-  -Ddriftless.hosts.db1.target="local:$work/hosts/db1" \
   "$@" \
   -jar target/quarkus-app/quarkus-run.jar

@@ -35,6 +35,9 @@ public class HostActionsResource {
     @Path("/sync")
     public Response sync(@PathParam("name") String name) {
         known(name);
+        if (!fleet.manages(name)) {
+            return unmanaged(name);
+        }
         if (!duties.owns(name)) {
             return elsewhere(name);
         }
@@ -52,6 +55,9 @@ public class HostActionsResource {
     @Path("/rollback")
     public Response rollback(@PathParam("name") String name) {
         known(name);
+        if (!fleet.manages(name)) {
+            return unmanaged(name);
+        }
         if (!duties.owns(name)) {
             return elsewhere(name);
         }
@@ -68,6 +74,13 @@ public class HostActionsResource {
     private static Response elsewhere(String host) {
         return Response.status(Response.Status.CONFLICT).entity(Map.of("host", host, "message", "another controller reconciles "
                 + host + "; send the request to the controller whose /api/v1/hosts shows it with \"owned\": true")).build();
+    }
+
+    /** The host left the inventory: Driftless no longer acts on it until a commit declares it again. */
+    private static Response unmanaged(String host) {
+        return Response.status(Response.Status.CONFLICT).entity(Map.of("host", host, "message", host + " is not in the fleet's inventory:"
+                + " Driftless left it running what it runs and does not act on it; declare it in the flake (or driftless.hosts."
+                + host + ".target) to manage it again")).build();
     }
 
     private static Response accepted(String host, String action, String message) {

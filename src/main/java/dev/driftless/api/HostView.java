@@ -4,6 +4,7 @@ import dev.driftless.host.Actual;
 import dev.driftless.host.Deployment;
 import dev.driftless.host.HostRecord;
 import dev.driftless.host.HostStatus;
+import dev.driftless.inventory.HostSettings;
 import dev.driftless.secret.Redaction;
 import java.time.Instant;
 import java.util.Locale;
@@ -15,7 +16,8 @@ import java.util.Locale;
  */
 public record HostView(String name, String target, String state, boolean inSync, DesiredView desired, ActualView actual,
         Instant driftSince, String driftCause, DeploymentView lastDeployment, String message, Instant observedAt, boolean owned,
-        AppliedView lastApplied, AttemptView lastAttempt, QuarantineView quarantine, HoldView hold, boolean rebootRequired, BootView boot) {
+        AppliedView lastApplied, AttemptView lastAttempt, QuarantineView quarantine, HoldView hold, boolean rebootRequired, BootView boot,
+        boolean managed, java.util.List<String> tags, java.util.Map<String, String> settingsFrom) {
 
     /** {@code booted}: {@code /run/booted-system}; {@code bootDefault}: what the system profile, and so the next boot, points at. */
     public record BootView(String booted, String bootDefault) {}
@@ -37,8 +39,13 @@ public record HostView(String name, String target, String state, boolean inSync,
     /** {@code pending}: asked for and not yet carried out; {@code on}: where the host is held; released by a sync or a new commit. */
     public record HoldView(ActualView on, boolean pending, String reason, Instant since) {}
 
-    /** {@code owned}: this controller reconciles the host; otherwise its state is as its own controller last reported it. */
-    static HostView of(HostStatus s, boolean owned) {
+    /**
+     * {@code owned}: this controller reconciles the host; otherwise its state is as its own controller last reported it.
+     * {@code managed}: the fleet's inventory declares it; {@code settingsFrom}: where each of its settings came from
+     * ({@code flake:<source>}, {@code configuration}, {@code hosts-default}, {@code default}). {@code settings} is null for an
+     * unmanaged host.
+     */
+    static HostView of(HostStatus s, boolean owned, HostSettings settings) {
         HostRecord r = s.record() == null ? HostRecord.EMPTY : s.record();
         return new HostView(s.name(), s.target(), s.state().label(), s.inSync(),
                 s.desired() == null ? null : new DesiredView(s.desired().commit(), s.desired().committedAt(), s.desired().path()),
@@ -50,7 +57,9 @@ public record HostView(String name, String target, String state, boolean inSync,
                 r.quarantine() == null ? null : new QuarantineView(r.quarantine().path(), Redaction.redact(r.quarantine().reason()), r.quarantine().at()),
                 r.hold() == null ? null : new HoldView(actual(r.hold().on()), r.hold().pending(), r.hold().reason(), r.hold().at()),
                 s.rebootRequired(), s.actual() == null || s.actual().boot() == null ? null
-                        : new BootView(s.actual().boot().booted(), s.actual().boot().bootDefault()));
+                        : new BootView(s.actual().boot().booted(), s.actual().boot().bootDefault()),
+                settings != null, settings == null ? java.util.List.of() : settings.tags(),
+                settings == null ? java.util.Map.of() : new java.util.TreeMap<>(settings.from()));
     }
 
     private static ActualView actual(Actual a) {

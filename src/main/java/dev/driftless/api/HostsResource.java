@@ -2,6 +2,7 @@ package dev.driftless.api;
 
 import dev.driftless.fleet.Duties;
 import dev.driftless.fleet.Fleet;
+import dev.driftless.fleet.FleetInventory;
 import dev.driftless.fleet.FleetStore;
 import dev.driftless.fleet.HistoryEntry;
 import jakarta.ws.rs.DefaultValue;
@@ -22,7 +23,10 @@ public class HostsResource {
     private final FleetStore store;
     private final Duties duties;
 
-    HostsResource(Fleet fleet, FleetStore store, Duties duties) {
+    private final FleetInventory inventory;
+
+    HostsResource(Fleet fleet, FleetStore store, Duties duties, FleetInventory inventory) {
+        this.inventory = inventory;
         this.fleet = fleet;
         this.store = store;
         this.duties = duties;
@@ -30,13 +34,13 @@ public class HostsResource {
 
     @GET
     public List<HostView> hosts() {
-        return fleet.all().stream().map(s -> HostView.of(s, duties.owns(s.name()))).toList();
+        return fleet.all().stream().map(s -> HostView.of(s, duties.owns(s.name()), inventory.find(s.name()).orElse(null))).toList();
     }
 
     @GET
     @Path("/{name}")
     public HostView host(@PathParam("name") String name) {
-        return fleet.get(name).map(s -> HostView.of(s, duties.owns(s.name()))).orElseThrow(() -> unknown(name));
+        return fleet.get(name).map(s -> HostView.of(s, duties.owns(s.name()), inventory.find(s.name()).orElse(null))).orElseThrow(() -> unknown(name));
     }
 
     /** Newest first: deployments, rollbacks and drift, as stored. */

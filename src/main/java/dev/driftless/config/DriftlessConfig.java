@@ -102,8 +102,25 @@ public interface DriftlessConfig {
 
     Git git();
 
-    /** Hosts by name; the name is the attribute under {@code nixosConfigurations}. */
+    /**
+     * Hosts by name; the name is the attribute under {@code nixosConfigurations}. Usually the flake
+     * declares the hosts (docs/inventory.md); a host here is managed even when the flake does not
+     * name it, and a setting here overrides the flake's for that host.
+     */
     Map<String, HostConfig> hosts();
+
+    /** What hosts that set no target of their own get; see {@link HostsDefault#target}. */
+    @io.smallrye.config.WithName("hosts-default")
+    HostsDefault hostsDefault();
+
+    interface HostsDefault {
+        /**
+         * A target pattern, {@code {name}} standing for the host's name, such as
+         * {@code ssh://root@{name}.lan}. With it, a flake that declares no hosts has every
+         * {@code nixosConfigurations} entry managed; and a declared host without a target gets it.
+         */
+        Optional<String> target();
+    }
 
     Reconcile reconcile();
 
@@ -173,8 +190,14 @@ public interface DriftlessConfig {
     }
 
     interface HostConfig {
-        /** {@code local:<root-dir>} or {@code ssh://user@host:port}. */
-        String target();
+        /**
+         * {@code local:<root-dir>} or {@code ssh://user@host:port}. Needed for a host the flake does
+         * not declare; for one it declares, it overrides the flake's target.
+         */
+        Optional<String> target();
+
+        /** Labels for the host, overriding the flake's; shown in the API. */
+        Optional<List<String>> tags();
 
         /** Overrides {@code driftless.reconcile.policy} for this host. */
         Optional<String> policy();

@@ -8,7 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one implementation of {@link Duties}. Standalone, a controller leads and owns every
- * configured host from the start; a worker does neither. In distributed mode it starts with
+ * managed host from the start; a worker does neither. In distributed mode it starts with
  * nothing, and the controllers' group changes it through {@link #lead}, {@link #stepDown},
  * {@link #take} and {@link #release}.
  */
@@ -18,11 +18,11 @@ public class Assignments implements Duties {
     private final Set<String> owned = ConcurrentHashMap.newKeySet();
     private volatile boolean leads;
 
-    Assignments(DriftlessConfig config) {
+    Assignments(DriftlessConfig config, FleetInventory inventory) {
         boolean alone = config.role().controls() && !config.distributed();
         this.leads = alone;
         if (alone) {
-            owned.addAll(config.hosts().keySet());
+            owned.addAll(inventory.current().names());
         }
     }
 

@@ -1,11 +1,16 @@
 package dev.driftless.fleet;
 
+import dev.driftless.inventory.DeclaredHosts;
 import java.time.Instant;
 import java.util.List;
 
-/** A commit Driftless has seen on the followed branch, and what became of it. */
+/**
+ * A commit Driftless has seen on the followed branch, and what became of it. Once evaluated,
+ * {@code inventorySource} says where its hosts came from and {@code inventory} holds what its
+ * flake declared; both null before.
+ */
 public record CommitRecord(String sha, String branch, String message, String author, Instant committedAt,
-        Instant observedAt, Status status, String error, List<String> changedHosts) {
+        Instant observedAt, Status status, String error, List<String> changedHosts, String inventorySource, DeclaredHosts inventory) {
 
     public enum Status {
         /** Seen; evaluation pending or running. */

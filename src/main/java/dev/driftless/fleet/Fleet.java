@@ -1,12 +1,16 @@
 package dev.driftless.fleet;
 
-import dev.driftless.config.DriftlessConfig;
 import dev.driftless.event.HostEvent;
 import dev.driftless.host.Actual;
 import dev.driftless.host.Deployment;
 import dev.driftless.host.HostRecord;
 import dev.driftless.host.Desired;
+import dev.driftless.host.HostState;
 import dev.driftless.host.HostStatus;
+import dev.driftless.inventory.HostSettings;
+import dev.driftless.inventory.Inventory;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentSkipListMap;
 import dev.driftless.metrics.DriftlessMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Collection;
@@ -21,7 +25,8 @@ import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 
 /**
- * The controller's live picture of every configured host. Desired generations are loaded from
+ * The controller's live picture of every host it knows: those of the fleet's inventory, and
+ * those it managed before, shown as unmanaged. Desired generations are loaded from
  * the store at start, so a restart knows what each host should run without evaluating again.
  * Which hosts this process reconciles is not its business ({@link Duties}); it exports the gauges
  * of those it is told to, and mirrors what other controllers report of the rest.
@@ -29,25 +34,66 @@ import java.util.function.UnaryOperator;
 @ApplicationScoped
 public class Fleet {
 
-    private final Map<String, AtomicReference<HostStatus>> hosts = new TreeMap<>();
+    private final Map<String, AtomicReference<HostStatus>> hosts = new ConcurrentSkipListMap<>();
+    /** The hosts of the current inventory; the others are known from before and left alone, unmanaged. */
+    private volatile Set<String> managed = Set.of();
     private final Set<String> exported = ConcurrentHashMap.newKeySet();
 
     private final HostEvents events;
     private final DriftlessMetrics metrics;
 
-    Fleet(DriftlessConfig config, FleetStore store, DriftlessMetrics metrics, HostEvents events) {
+    Fleet(FleetInventory inventory, FleetStore store, DriftlessMetrics metrics, HostEvents events) {
         this.events = events;
         this.metrics = metrics;
         Map<String, Desired> desired = store.desired();
         Map<String, HostRecord> records = store.records();
-        config.hosts().forEach((name, host) -> {
-            HostStatus status = HostStatus.unknown(name, host.target()).withDesired(desired.get(name));
+        Set<String> known = new TreeSet<>(inventory.current().names());
+        known.addAll(desired.keySet());
+        known.addAll(records.keySet());
+        for (String name : known) {
+            HostStatus status = HostStatus.unknown(name, inventory.find(name).map(HostSettings::targetText).orElse(null)).withDesired(desired.get(name));
             Optional<HistoryEntry> last = store.lastOf(name, HistoryEntry.DEPLOYMENT_KINDS);
             if (last.isPresent()) {
                 status = status.deployed(toDeployment(last.get()));
             }
-            hosts.put(name, new AtomicReference<>(status.withRecord(records.getOrDefault(name, fromHistory(last)))));
-        });
+            status = status.withRecord(records.getOrDefault(name, fromHistory(last)));
+            if (!inventory.current().names().contains(name)) {
+                status = status.with(HostState.UNMANAGED, UNMANAGED);
+            }
+            hosts.put(name, new AtomicReference<>(status));
+        }
+        managed = Set.copyOf(inventory.current().names());
+    }
+
+    private static final String UNMANAGED = "not in the fleet's inventory: left running what it runs, not deployed to";
+
+    /** What a new inventory changed: hosts now managed that were not, and hosts no longer managed. */
+    public record Managed(Set<String> added, Set<String> removed) {}
+
+    /**
+     * Brings the hosts of a commit's inventory under management and lets go of the others, which
+     * keep running what they run and are shown as unmanaged; never wiped. A host new here starts
+     * with its desired generation from {@code desired}.
+     */
+    public synchronized Managed manage(Inventory inventory, String commit, Map<String, Desired> desired) {
+        Set<String> added = new TreeSet<>(inventory.names());
+        added.removeAll(managed);
+        Set<String> removed = new TreeSet<>(managed);
+        removed.removeAll(inventory.names());
+        for (HostSettings h : inventory.hosts().values()) {
+            AtomicReference<HostStatus> ref = hosts.get(h.name());
+            if (ref == null) {
+                hosts.put(h.name(), new AtomicReference<>(HostStatus.unknown(h.name(), h.targetText()).withDesired(desired.get(h.name()))));
+            } else {
+                ref.updateAndGet(s -> s.retargeted(h.targetText()));
+                if (added.contains(h.name())) {
+                    update(h.name(), s -> s.with(HostState.UNKNOWN, "managed again from commit " + commit));
+                }
+            }
+        }
+        managed = Set.copyOf(inventory.names());
+        removed.forEach(name -> update(name, s -> s.with(HostState.UNMANAGED, UNMANAGED)));
+        return new Managed(added, removed);
     }
 
     /**
@@ -107,8 +153,13 @@ public class Fleet {
         }
     }
 
+    /** The managed hosts, in name order. */
     public Set<String> names() {
-        return hosts.keySet();
+        return new TreeSet<>(managed);
+    }
+
+    public boolean manages(String name) {
+        return managed.contains(name);
     }
 
     public List<HostStatus> all() {
@@ -140,6 +191,9 @@ public class Fleet {
      */
     public void promote(Map<String, Desired> desired, Duties duties) {
         desired.forEach((name, d) -> {
+            if (!hosts.containsKey(name)) {
+                return;
+            }
             if (duties.owns(name)) {
                 update(name, s -> s.withDesired(d));
             } else {

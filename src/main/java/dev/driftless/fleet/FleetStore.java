@@ -4,6 +4,7 @@ import dev.driftless.event.CloudEventCodec;
 import dev.driftless.event.CommitObserved;
 import dev.driftless.host.Desired;
 import dev.driftless.host.HostRecord;
+import dev.driftless.inventory.DeclaredHosts;
 import dev.driftless.secret.Redaction;
 import io.agroal.api.AgroalDataSource;
 import jakarta.annotation.PostConstruct;
@@ -76,6 +77,25 @@ public class FleetStore implements StateJournal.Changes {
             }
         });
         commit(sha).ifPresent(journal::commit);
+    }
+
+    /**
+     * An evaluated commit goes to building: the hosts it changes, and its inventory, kept with it
+     * so that the fleet's hosts after a restart are those of the last ready commit.
+     */
+    public void setBuilding(String sha, List<String> changedHosts, String inventorySource, DeclaredHosts inventory) {
+        inTransaction(conn -> {
+            execute(conn, "update commits set status = ?, error = null, inventory_source = ?, inventory = ?, updated_at = ? where sha = ?",
+                    CommitRecord.Status.BUILDING.label(), inventorySource, CloudEventCodec.json(inventory), ts(Instant.now()), sha);
+            saveChangedHosts(conn, sha, changedHosts);
+        });
+        commit(sha).ifPresent(journal::commit);
+    }
+
+    /** The newest commit that became desired: its inventory is the fleet's. */
+    public Optional<CommitRecord> lastReady() {
+        return query("select * from commits where status = ? order by observed_at desc, updated_at desc limit 1", this::commitRow,
+                CommitRecord.Status.READY.label()).stream().findFirst();
     }
 
     private static void saveChangedHosts(Connection conn, String sha, List<String> hosts) throws SQLException {
@@ -222,10 +242,11 @@ public class FleetStore implements StateJournal.Changes {
     public void restoreCommit(CommitRecord c) {
         inTransaction(conn -> {
             execute(conn, "delete from commits where sha = ?", c.sha());
-            execute(conn, "insert into commits (sha, branch, message, author, committed_at, observed_at, status, error, changed_hosts, updated_at)"
-                    + " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", c.sha(), c.branch(), truncate(c.message(), 4000),
-                    truncate(c.author(), 255), ts(c.committedAt()), ts(c.observedAt()), c.status().label(),
-                    truncate(c.error(), 8000), null, ts(Instant.now()));
+            execute(conn, "insert into commits (sha, branch, message, author, committed_at, observed_at, status, error, changed_hosts,"
+                    + " inventory_source, inventory, updated_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", c.sha(), c.branch(),
+                    truncate(c.message(), 4000), truncate(c.author(), 255), ts(c.committedAt()), ts(c.observedAt()), c.status().label(),
+                    truncate(c.error(), 8000), null, c.inventorySource(), c.inventory() == null ? null : CloudEventCodec.json(c.inventory()),
+                    ts(Instant.now()));
             saveChangedHosts(conn, c.sha(), c.changedHosts());
         });
     }
@@ -273,7 +294,11 @@ public class FleetStore implements StateJournal.Changes {
         }
         return new CommitRecord(sha, rs.getString("branch"), rs.getString("message"), rs.getString("author"),
                 instant(rs, "committed_at"), instant(rs, "observed_at"), CommitRecord.Status.of(rs.getString("status")),
-                rs.getString("error"), changed);
+                rs.getString("error"), changed, rs.getString("inventory_source"), inventory(rs.getString("inventory")));
+    }
+
+    private static DeclaredHosts inventory(String json) {
+        return json == null ? null : CloudEventCodec.fromJson(json, DeclaredHosts.class);
     }
 
     private HistoryEntry historyRow(ResultSet rs) throws SQLException {

@@ -13,5 +13,9 @@ public record HistoryEntry(Instant at, String kind, String commit, String path, 
     public static final String MANUAL_ROLLBACK = "manual-rollback";
     public static final String DRIFT = "drift-detected";
     public static final String STATE = "state-changed";
+    /** The host came under management: a commit's inventory declared it. */
+    public static final String MANAGED = "managed";
+    /** A commit's inventory no longer declares the host: it is left as it is, not deployed to. */
+    public static final String UNMANAGED = "unmanaged";
     public static final String[] DEPLOYMENT_KINDS = {DEPLOYED, DEPLOY_FAILED, ROLLED_BACK, ROLLBACK_FAILED};
 }

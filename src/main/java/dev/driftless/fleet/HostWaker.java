@@ -6,4 +6,11 @@ import java.util.Collection;
 public interface HostWaker {
 
     void wake(Collection<String> hosts);
+
+    /**
+     * A commit's inventory brought hosts under management, which are reconciled from now on (by
+     * this controller, or by the one whose share they fall in), and let go of others, which are
+     * not any more.
+     */
+    default void manage(Fleet.Managed change) {}
 }

@@ -4,6 +4,7 @@ import dev.driftless.host.Actual;
 import dev.driftless.host.Desired;
 import dev.driftless.host.HostRecord;
 import dev.driftless.host.HostState;
+import dev.driftless.inventory.Inventory;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.Arrays;
 import java.util.List;
@@ -22,7 +23,12 @@ public class RemoteChanges implements StateJournal.Changes {
     private final HostWaker waker;
     private final Duties duties;
 
-    RemoteChanges(FleetStore store, Fleet fleet, HostWaker waker, Duties duties) {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(RemoteChanges.class);
+
+    private final FleetInventory inventory;
+
+    RemoteChanges(FleetStore store, Fleet fleet, HostWaker waker, Duties duties, FleetInventory inventory) {
+        this.inventory = inventory;
         this.store = store;
         this.fleet = fleet;
         this.waker = waker;
@@ -36,9 +42,26 @@ public class RemoteChanges implements StateJournal.Changes {
         }
     }
 
+    /**
+     * A commit the leading controller made desired brings its inventory: hosts it declares come
+     * under management here too (reconciled by whichever controller's share they fall in), and
+     * hosts it no longer declares are let go of.
+     */
     @Override
     public void restoreCommit(CommitRecord commit) {
         store.restoreCommit(commit);
+        if (commit.status() != CommitRecord.Status.READY || commit.inventory() == null
+                || !store.lastReady().map(CommitRecord::sha).orElse("").equals(commit.sha())) {
+            return;
+        }
+        Inventory.Resolution resolution = inventory.resolve(commit.inventory());
+        if (!resolution.ok()) {
+            LOG.errorf("commit %.12s, made desired by another controller, declares hosts this controller's configuration refuses: %s."
+                    + " Give the controllers the same driftless.hosts.* settings.", commit.sha(), String.join("; ", resolution.errors()));
+            return;
+        }
+        inventory.apply(resolution.inventory());
+        waker.manage(fleet.manage(resolution.inventory(), commit.sha(), store.desired()));
     }
 
     @Override

@@ -6,7 +6,9 @@ import dev.driftless.event.Channels;
 import dev.driftless.event.EvaluationResult;
 import dev.driftless.fleet.CommitRecord.Status;
 import dev.driftless.host.Desired;
+import dev.driftless.host.HostState;
 import dev.driftless.host.HostStatus;
+import dev.driftless.inventory.Inventory;
 import dev.driftless.nix.Nix;
 import dev.driftless.nix.NixFailure;
 import dev.driftless.metrics.DriftlessMetrics;
@@ -43,11 +45,14 @@ public class RolloutCoordinator {
     private final Emitter<BuildRequest> builds;
     private final DriftlessMetrics metrics;
     private final Duties duties;
+    private final FleetInventory inventory;
     private final int hostsPerBuild;
     private Rollout pending;
 
     RolloutCoordinator(FleetStore store, Fleet fleet, HostWaker waker, Nix nix, Duties duties, DriftlessMetrics metrics,
-            @Channel(Channels.BUILD_REQUESTS_OUT) Emitter<BuildRequest> builds, dev.driftless.config.DriftlessConfig config) {
+            @Channel(Channels.BUILD_REQUESTS_OUT) Emitter<BuildRequest> builds, dev.driftless.config.DriftlessConfig config,
+            FleetInventory inventory) {
+        this.inventory = inventory;
         this.hostsPerBuild = Math.max(1, config.build().hostsPerBuild());
         this.metrics = metrics;
         this.duties = duties;
@@ -59,7 +64,7 @@ public class RolloutCoordinator {
     }
 
     /** A commit waiting for its builds: what it wants per host, and what has been built. */
-    record Rollout(String sha, Instant committedAt, Map<String, String> wanted, Map<String, String> built) {}
+    record Rollout(String sha, Instant committedAt, Map<String, String> wanted, Map<String, String> built, Inventory hosts) {}
 
     /**
      * Another controller coordinates rollouts from now on. A rollout in progress here is dropped;
@@ -129,10 +134,22 @@ public class RolloutCoordinator {
             store.setStatus(failed.sha(), Status.FAILED, "evaluation failed: " + failed.error(), null);
             return;
         }
-        Map<String, String> drvPaths = ((EvaluationResult.Evaluated) result).drvPaths();
-        warnAboutUntargeted(result.sha(), drvPaths);
+        EvaluationResult.Evaluated evaluated = (EvaluationResult.Evaluated) result;
+        Map<String, String> drvPaths = evaluated.drvPaths();
+        Inventory.Resolution resolution = inventory.resolve(evaluated.declared());
+        if (!resolution.ok()) {
+            String why = "its inventory (" + evaluated.declared().source() + ") is wrong: " + String.join("; ", resolution.errors());
+            metrics.processingFailure("inventory");
+            store.setStatus(result.sha(), Status.FAILED, why, null);
+            LOG.errorf("commit %.12s is not deployed: %s. Every host stays where it is; fix the flake (or driftless.hosts.*) and push again.",
+                    result.sha(), why);
+            return;
+        }
+        Inventory hosts = resolution.inventory();
+        hosts.notes().forEach(note -> LOG.infof("commit %.12s: %s", result.sha(), note));
+        warnAboutUntargeted(result.sha(), drvPaths, hosts);
         Map<String, String> changed = new TreeMap<>();
-        for (String host : fleet.names()) {
+        for (String host : hosts.names()) {
             String drv = drvPaths.get(host);
             Desired current = fleet.get(host).map(HostStatus::desired).orElse(null);
             if (drv != null && (current == null || !drv.equals(current.drvPath()))) {
@@ -142,9 +159,10 @@ public class RolloutCoordinator {
         if (pending != null) {
             store.setStatus(pending.sha(), Status.SUPERSEDED, null, null);
         }
-        pending = new Rollout(result.sha(), commit.get().committedAt(), changed, new HashMap<>());
-        store.setStatus(result.sha(), Status.BUILDING, null, List.copyOf(changed.keySet()));
-        LOG.infof("commit %.12s changes %s", result.sha(), changed.isEmpty() ? "no host" : changed.keySet());
+        pending = new Rollout(result.sha(), commit.get().committedAt(), changed, new HashMap<>(), hosts);
+        store.setBuilding(result.sha(), List.copyOf(changed.keySet()), hosts.source(), evaluated.declared());
+        LOG.infof("commit %.12s: %d host(s) from %s; it changes %s", result.sha(), hosts.names().size(), hosts.source(),
+                changed.isEmpty() ? "no host" : changed.keySet());
         batches(changed, hostsPerBuild).forEach(batch -> builds.send(new BuildRequest(result.sha(), batch)));
         promoteIfComplete();
     }
@@ -197,7 +215,7 @@ public class RolloutCoordinator {
             return;
         }
         Map<String, Desired> next = new TreeMap<>();
-        for (String host : fleet.names()) {
+        for (String host : pending.hosts().names()) {
             Desired current = fleet.get(host).map(HostStatus::desired).orElse(null);
             if (pending.wanted().containsKey(host)) {
                 next.put(host, new Desired(pending.sha(), pending.committedAt(), pending.wanted().get(host), pending.built().get(host)));
@@ -207,20 +225,39 @@ public class RolloutCoordinator {
         }
         store.saveDesired(next);
         store.setStatus(pending.sha(), Status.READY, null, null);
+        inventory.apply(pending.hosts());
+        Fleet.Managed change = fleet.manage(pending.hosts(), pending.sha(), next);
+        record(change, pending.hosts(), pending.sha());
         fleet.promote(next, duties);
         LOG.infof("commit %.12s is now desired for %s", pending.sha(), next.keySet());
+        waker.manage(change);
         waker.wake(pending.wanted().keySet());
         pending = null;
+    }
+
+    /** The hosts a commit brought under management or let go of, in their history: the removal is on record. */
+    private void record(Fleet.Managed change, Inventory hosts, String sha) {
+        Instant now = Instant.now();
+        change.added().forEach(name -> store.append(name, new HistoryEntry(now, HistoryEntry.MANAGED, sha, null, null, null, null,
+                "declared by commit " + sha + " (" + hosts.source() + "): deployed to from now on")));
+        change.removed().forEach(name -> store.append(name, new HistoryEntry(now, HistoryEntry.UNMANAGED, sha, null, null,
+                HostState.UNMANAGED.label(), null, "not declared by commit " + sha + " (" + hosts.source()
+                        + "): left running what it runs, no longer deployed to")));
+        if (!change.removed().isEmpty()) {
+            LOG.infof("commit %.12s no longer declares %s: they keep running what they run and are not deployed to any more",
+                    sha, change.removed());
+        }
     }
 
     private boolean isSuperseded(String sha) {
         return store.latestCommit().map(latest -> !latest.sha().equals(sha)).orElse(false);
     }
 
-    private void warnAboutUntargeted(String sha, Map<String, String> drvPaths) {
-        drvPaths.keySet().stream().filter(h -> !fleet.names().contains(h)).forEach(h ->
-                LOG.warnf("commit %.12s defines host %s but driftless.hosts.%s.target is not set; it is not deployed", sha, h, h));
-        fleet.names().stream().filter(h -> !drvPaths.containsKey(h)).forEach(h ->
+    private void warnAboutUntargeted(String sha, Map<String, String> drvPaths, Inventory hosts) {
+        drvPaths.keySet().stream().filter(h -> !hosts.names().contains(h)).forEach(h ->
+                LOG.warnf("commit %.12s has nixosConfigurations.%s but declares no host %s (and driftless.hosts.%s.target is not set);"
+                        + " it is not deployed", sha, h, h, h));
+        hosts.names().stream().filter(h -> !drvPaths.containsKey(h)).forEach(h ->
                 LOG.warnf("host %s is configured but commit %.12s has no nixosConfigurations.%s; it keeps its generation", h, sha, h));
     }
 }

@@ -7,7 +7,9 @@ public enum HostState {
     OUT_OF_SYNC("OutOfSync"),
     DEPLOYING("Deploying"),
     DEGRADED("Degraded"),
-    UNREACHABLE("Unreachable");
+    UNREACHABLE("Unreachable"),
+    /** No longer in the fleet's inventory: left running what it runs, not deployed to, not watched. */
+    UNMANAGED("Unmanaged");
 
     private final String label;
 

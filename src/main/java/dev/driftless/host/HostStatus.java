@@ -29,6 +29,11 @@ public record HostStatus(String name, String target, HostState state, Desired de
                 lastDeployment, behind ? "commit " + newDesired.commit() + " is waiting to be deployed" : message, observedAt, record);
     }
 
+    /** The host's target as its settings give it now. */
+    public HostStatus retargeted(String newTarget) {
+        return new HostStatus(name, newTarget, state, desired, actual, driftSince, cause, lastDeployment, message, observedAt, record);
+    }
+
     public HostStatus withRecord(HostRecord newRecord) {
         return new HostStatus(name, target, state, desired, actual, driftSince, cause, lastDeployment, message, observedAt, newRecord);
     }

@@ -12,7 +12,6 @@ import dev.driftless.source.GitMirror;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
-import java.util.Map;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
 import org.jboss.logging.Logger;
@@ -43,11 +42,12 @@ public class EvaluationWorker {
         String sha = commit.sha();
         try {
             fetchIfMissing(sha);
-            Map<String, String> drvPaths = nix.evaluate(mirror.flakeRef(sha));
+            Nix.Evaluation evaluation = nix.evaluate(mirror.flakeRef(sha));
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             metrics.evaluation("success", took);
-            LOG.infof("commit %.12s evaluated in %d ms: %d hosts", sha, took.toMillis(), drvPaths.size());
-            return new EvaluationResult.Evaluated(sha, drvPaths);
+            LOG.infof("commit %.12s evaluated in %d ms: %d configurations; hosts declared by: %s", sha, took.toMillis(),
+                    evaluation.drvPaths().size(), evaluation.declared().source());
+            return new EvaluationResult.Evaluated(sha, evaluation.drvPaths(), evaluation.declared());
         } catch (GitFetchFailed | NixFailure | RuntimeException e) {
             metrics.evaluation("failure", Duration.ofNanos(System.nanoTime() - start));
             // The result travels to other processes and into the commit's record: no credentials in it.

@@ -30,6 +30,8 @@ final class ControllerDuties implements ControllerGroup.Duties {
     private final int partitions;
     private final StateJournal journal;
     private final ReconcileScheduler scheduler;
+    /** The host partitions this controller holds: a host that a new commit declares is ours when it falls in one. */
+    private final Set<Integer> held = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final RolloutCoordinator coordinator;
     private final GitWatcher watcher;
     private final KafkaClientService clients;
@@ -49,6 +51,7 @@ final class ControllerDuties implements ControllerGroup.Duties {
         this.partitions = partitions;
         this.journal = journal;
         this.scheduler = scheduler;
+        scheduler.shareBy(host -> held.contains(HostPartitions.of(host, partitions)));
         this.coordinator = coordinator;
         this.watcher = watcher;
         this.clients = clients;
@@ -88,6 +91,7 @@ final class ControllerDuties implements ControllerGroup.Duties {
 
     @Override
     public void take(Set<Integer> hostPartitions) {
+        held.addAll(hostPartitions);
         List<String> hosts = hostsIn(hostPartitions);
         catchUp(hosts.toString());
         scheduler.take(hosts);
@@ -95,6 +99,7 @@ final class ControllerDuties implements ControllerGroup.Duties {
 
     @Override
     public void release(Set<Integer> hostPartitions, String why) {
+        held.removeAll(hostPartitions);
         List<String> hosts = hostsIn(hostPartitions).stream().filter(assignments::owns).toList();
         if (!hosts.isEmpty()) {
             LOG.infof("letting go of %s: %s", hosts, why);

@@ -105,6 +105,9 @@ public class DriftlessMetrics {
         DEPLOYMENT_RESULTS.forEach(result -> registry.counter(DEPLOYMENTS, "host", host, "result", result));
         INCIDENT_CAUSES.forEach(cause -> registry.counter(INCIDENTS, "host", host, "cause", cause));
         for (HostState state : HostState.values()) {
+            if (state == HostState.UNMANAGED) {
+                continue; // an unmanaged host has no gauges: it is not watched, so it cannot raise alerts
+            }
             register(Gauge.builder(HOST_STATE, () -> status.get().state() == state ? 1 : 0)
                     .tags("host", host, "state", state.label()), HOST_STATE, "host", host, "state", state.label());
         }

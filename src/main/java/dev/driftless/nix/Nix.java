@@ -6,8 +6,10 @@ import java.util.Map;
 /** The {@code nix} operations the workers need. Implementations must be safe to call concurrently. */
 public interface Nix {
 
-    /** Every {@code nixosConfigurations} host's toplevel drvPath at exactly this commit. */
-    Map<String, String> evaluate(String flakeRef) throws NixFailure;
+    /** Every {@code nixosConfigurations} host's toplevel drvPath at exactly this commit, and the hosts its flake declares. */
+    Evaluation evaluate(String flakeRef) throws NixFailure;
+
+    record Evaluation(Map<String, String> drvPaths, dev.driftless.inventory.DeclaredHosts declared) {}
 
     /**
      * Builds (or finds) the toplevels of a batch of hosts (host to drvPath) in one {@code nix

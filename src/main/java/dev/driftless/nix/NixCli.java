@@ -22,6 +22,16 @@ public class NixCli implements Nix {
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(NixCli.class);
 
     static final String TOPLEVEL_DRVS = "cs: builtins.mapAttrs (n: c: c.config.system.build.toplevel.drvPath) cs";
+    /** The expression that evaluates a commit: resources/dev/driftless/nix/evaluate.nix. */
+    static final String EVALUATE = resource("evaluate.nix");
+
+    private static String resource(String name) {
+        try (java.io.InputStream in = NixCli.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8) + "\n";
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("missing resource " + name, e);
+        }
+    }
 
     private final NixSettings settings;
     private final Duration timeout;
@@ -46,19 +56,20 @@ public class NixCli implements Nix {
     }
 
     @Override
-    public Map<String, String> evaluate(String flakeRef) throws NixFailure {
+    public Evaluation evaluate(String flakeRef) throws NixFailure {
         long start = System.nanoTime();
-        Map<String, String> drvs = evaluate(flakeRef, EvalShares.processes(evalProcesses, Runtime.getRuntime().availableProcessors(), lastEvaluation));
-        lastEvaluation = new EvalShares.Last(drvs.size(), java.time.Duration.ofNanos(System.nanoTime() - start));
-        return drvs;
+        Evaluation evaluation = evaluate(flakeRef, EvalShares.processes(evalProcesses, Runtime.getRuntime().availableProcessors(), lastEvaluation));
+        lastEvaluation = new EvalShares.Last(evaluation.drvPaths().size(), java.time.Duration.ofNanos(System.nanoTime() - start));
+        return evaluation;
     }
 
-    private Map<String, String> evaluate(String flakeRef, int processes) throws NixFailure {
+    private Evaluation evaluate(String flakeRef, int processes) throws NixFailure {
         if (processes <= 1) {
-            return drvPaths(nix("eval", "--json", flakeRef + "#nixosConfigurations", "--apply", TOPLEVEL_DRVS));
+            Whole whole = whole(flakeRef, TOPLEVEL_DRVS);
+            return new Evaluation(whole.drvs(), whole.inventory());
         }
-        List<String> names = names(flakeRef);
-        List<List<String>> shares = EvalShares.deal(names, processes);
+        Whole names = whole(flakeRef, "builtins.mapAttrs (n: c: \"\")");
+        List<List<String>> shares = EvalShares.deal(List.copyOf(new java.util.TreeSet<>(names.drvs().keySet())), processes);
         List<java.util.concurrent.CompletableFuture<Map<String, String>>> running = new java.util.ArrayList<>();
         for (List<String> share : shares) {
             running.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> evaluateShare(flakeRef, share), evaluators));
@@ -68,20 +79,36 @@ public class NixCli implements Nix {
             try {
                 all.putAll(share.join());
             } catch (java.util.concurrent.CompletionException e) {
-                throw e.getCause() instanceof Evaluation failed ? failed.failure : new NixFailure(String.valueOf(e.getCause()));
+                throw e.getCause() instanceof ShareFailed failed ? failed.failure : new NixFailure(String.valueOf(e.getCause()));
             }
         }
-        return all;
+        return new Evaluation(all, names.inventory());
     }
 
-    /** The hosts of the commit, without evaluating any of them. */
-    private List<String> names(String flakeRef) throws NixFailure {
-        ProcessResult result = nix("eval", "--json", flakeRef + "#nixosConfigurations", "--apply", "builtins.attrNames");
+    /** One process's view of the whole flake: {@code select} applied to nixosConfigurations, and the hosts the flake declares. */
+    private record Whole(Map<String, String> drvs, dev.driftless.inventory.DeclaredHosts inventory) {}
+
+    /**
+     * The flake is reached with {@code builtins.getFlake} on the pinned ref, which pure evaluation
+     * allows, so that its other outputs ({@code driftless}, {@code deploy}, {@code colmena}) are
+     * read in the same process as the configurations.
+     */
+    private Whole whole(String flakeRef, String select) throws NixFailure {
+        String expr = "(" + EVALUATE + ") (" + select + ") (builtins.getFlake " + nixString(flakeRef) + ")";
+        ProcessResult result = nix("eval", "--json", "--expr", expr);
         try {
-            return List.of(json.readValue(result.stdout(), String[].class));
-        } catch (IOException e) {
-            throw new NixFailure("nix eval printed something that is not a list of host names: " + abbreviate(result.stdout()));
+            JsonNode root = json.readTree(result.stdout());
+            Map<String, String> drvs = json.convertValue(root.get("drvs"), new TypeReference<Map<String, String>>() {});
+            dev.driftless.inventory.DeclaredHosts inventory = json.convertValue(root.get("inventory"), dev.driftless.inventory.DeclaredHosts.class);
+            return new Whole(drvs, inventory.withConfigurations(drvs.keySet()));
+        } catch (IOException | IllegalArgumentException | NullPointerException e) {
+            throw new NixFailure("nix eval printed something that is not the configurations and hosts of a flake: " + abbreviate(result.stdout()));
         }
+    }
+
+    /** A Nix string literal of {@code text}: nothing in it can end the string or interpolate. */
+    static String nixString(String text) {
+        return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("${", "\\${") + "\"";
     }
 
     /** One process's share of the hosts; each share's time is logged, per host, so a slow host shows. */
@@ -94,15 +121,15 @@ public class NixCli implements Nix {
                     EvalShares.abbreviate(share));
             return drvs;
         } catch (NixFailure e) {
-            throw new Evaluation(e);
+            throw new ShareFailed(e);
         }
     }
 
     /** A share's failure, carried out of its thread. */
-    private static final class Evaluation extends RuntimeException {
+    private static final class ShareFailed extends RuntimeException {
         private final NixFailure failure;
 
-        Evaluation(NixFailure failure) {
+        ShareFailed(NixFailure failure) {
             super(failure.getMessage(), null, false, false);
             this.failure = failure;
         }

@@ -26,7 +26,9 @@ class CloudEventCodecTest {
     static List<Object> everyJobEvent() {
         return List.of(
                 new CommitObserved("abc123", "main", "web1: change", "Ada", AT, AT.plusSeconds(1)),
-                new EvaluationResult.Evaluated("abc123", Map.of("web1", "/nix/store/x-web1.drv")),
+                new EvaluationResult.Evaluated("abc123", Map.of("web1", "/nix/store/x-web1.drv"), new dev.driftless.inventory.DeclaredHosts(
+                        "deploy-rs", Map.of("web1", Map.of("hostname", "10.0.0.1", "sshOpts", List.of("-p", "2222"))), Map.of("sshUser", "deploy"),
+                        List.of(), List.of("web1"))),
                 new EvaluationResult.Failed("abc123", "error: syntax error"),
                 new BuildRequest("abc123", Map.of("web1", "/nix/store/x-web1.drv", "web2", "/nix/store/x-web2.drv")),
                 new BuildResult.Built("abc123", Map.of("web1", "/nix/store/x-web1.drv"), Map.of("web1", "/nix/store/y-web1")),

@@ -219,7 +219,7 @@ class StandaloneConvergenceTest {
         String firstCommit = fleet.api().get("/api/v1/commits").then().extract().jsonPath().getString("[-1].sha");
 
         // At-least-once delivery: the same results arrive again, for the head and for an old commit.
-        coordinator.onEvaluation(new dev.driftless.event.EvaluationResult.Evaluated(head, Map.of("web1", "/nix/store/x-web1.drv")));
+        coordinator.onEvaluation(new dev.driftless.event.EvaluationResult.Evaluated(head, Map.of("web1", "/nix/store/x-web1.drv"), null));
         coordinator.onEvaluation(new dev.driftless.event.EvaluationResult.Failed(firstCommit, "late failure"));
         coordinator.onBuild(new dev.driftless.event.BuildResult.Built(head, Map.of("web1", "/nix/store/x-web1.drv"), Map.of("web1", "/nix/store/x-web1")));
         coordinator.onBuild(new dev.driftless.event.BuildResult.Failed(head, Map.of("web2", "/nix/store/y-web2.drv"), java.util.List.of("web2"), "late failure"));
@@ -279,7 +279,7 @@ class StandaloneConvergenceTest {
         double before = counter("driftless_processing_failures_total{stage=\"evaluation\"}");
         execute("alter table commit_hosts add constraint injected_failure check (host <> host) nocheck");
         try {
-            coordinator.onEvaluation(new dev.driftless.event.EvaluationResult.Evaluated(sha, Map.of("web1", "/nix/store/injected-web1.drv")));
+            coordinator.onEvaluation(new dev.driftless.event.EvaluationResult.Evaluated(sha, Map.of("web1", "/nix/store/injected-web1.drv"), null));
 
             fleet.api().get("/api/v1/commits").then()
                     .body("find { it.sha == '" + sha + "' }.status", org.hamcrest.Matchers.equalTo("failed"))

@@ -32,19 +32,40 @@ public final class CheckLists {
      */
     public static Map<String, List<HealthCheck>> forFleet(DriftlessConfig config) {
         List<String> wrong = new ArrayList<>();
-        Duration timeout = config.deploy().healthCheckTimeout();
-        Map<String, Optional<HealthCheck>> fleet = layer("driftless.deploy", config.deploy().healthCheck(), config.deploy().checks(), timeout, wrong);
+        Map<String, Optional<HealthCheck>> fleet = fleetChecks(config, wrong);
         Map<String, List<HealthCheck>> byHost = new TreeMap<>();
-        new TreeMap<>(config.hosts()).forEach((host, settings) -> {
-            Map<String, Optional<HealthCheck>> merged = new TreeMap<>(fleet);
-            merged.putAll(layer("driftless.hosts." + host, settings.healthCheck(), settings.checks(), timeout, wrong));
-            byHost.put(host, merged.values().stream().flatMap(Optional::stream).toList());
-        });
+        new TreeMap<>(config.hosts()).keySet().forEach(host -> byHost.put(host, forHost(config, fleet, host, null, wrong)));
         if (!wrong.isEmpty()) {
             throw new IllegalArgumentException("refusing to start with " + (wrong.size() == 1 ? "a bad health check" : "bad health checks")
                     + ": " + String.join("; ", wrong));
         }
         return Map.copyOf(byHost);
+    }
+
+    /** Checks a host declares somewhere else than in configuration (its flake), under the key {@code prefix}. */
+    public record Layer(String prefix, Optional<String> legacy, Map<String, DriftlessConfig.Check> checks) {}
+
+    /** The fleet's checks by name ({@code driftless.deploy.*}); a wrong one is added to {@code wrong}. */
+    public static Map<String, Optional<HealthCheck>> fleetChecks(DriftlessConfig config, List<String> wrong) {
+        return layer("driftless.deploy", config.deploy().healthCheck(), config.deploy().checks(), config.deploy().healthCheckTimeout(), wrong);
+    }
+
+    /**
+     * One host's checks in the order they run: the fleet's, then those of {@code declared} (the
+     * flake; may be null), then the host's configuration, each replacing a check of the same name.
+     */
+    public static List<HealthCheck> forHost(DriftlessConfig config, Map<String, Optional<HealthCheck>> fleet, String host, Layer declared,
+            List<String> wrong) {
+        Duration timeout = config.deploy().healthCheckTimeout();
+        Map<String, Optional<HealthCheck>> merged = new TreeMap<>(fleet);
+        if (declared != null) {
+            merged.putAll(layer(declared.prefix(), declared.legacy(), declared.checks(), timeout, wrong));
+        }
+        DriftlessConfig.HostConfig settings = config.hosts().get(host);
+        if (settings != null) {
+            merged.putAll(layer("driftless.hosts." + host, settings.healthCheck(), settings.checks(), timeout, wrong));
+        }
+        return merged.values().stream().flatMap(Optional::stream).toList();
     }
 
     /** One level's checks by name; an empty value is a check turned off, which hides the fleet's. */

@@ -1,44 +1,29 @@
 package dev.driftless.host.health;
 
-import dev.driftless.config.DriftlessConfig;
-import dev.driftless.secret.Redaction;
-import io.quarkus.runtime.Startup;
+import dev.driftless.fleet.FleetInventory;
+import dev.driftless.inventory.HostSettings;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.interceptor.Interceptor;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Every host's health checks, built once at start: a check that is wrong stops the start with a
- * message naming the host, the check and its fields, before any host is reconciled.
+ * Every managed host's health checks, as its settings give them (fleet, flake, configuration).
+ * Wrong checks never get here: configuration's stop the start, a flake's fail its commit.
  */
-@Startup(Interceptor.Priority.PLATFORM_BEFORE)
 @ApplicationScoped
 public class HealthChecks {
 
-    private final Map<String, List<HealthCheck>> byHost;
+    private final FleetInventory inventory;
     private final UrlProbe http = new UrlProbe();
 
-    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(HealthChecks.class);
-
-    HealthChecks(DriftlessConfig config) {
-        this.byHost = CheckLists.forFleet(config);
-        byHost.forEach((host, checks) -> {
-            DriftlessConfig.HostConfig settings = config.hosts().get(host);
-            if (settings != null && settings.target().startsWith("ssh://")) {
-                confirmWarning(host, checks, settings.confirmTimeout().orElse(config.deploy().confirmTimeout())).ifPresent(LOG::warn);
-            }
-        });
-        // A URL's credentials are masked in every log line and message from now on, whoever prints them.
-        byHost.values().stream().flatMap(List::stream).filter(HealthCheck.Url.class::isInstance)
-                .forEach(check -> Redaction.registerUrl(((HealthCheck.Url) check).url().toString()));
+    HealthChecks(FleetInventory inventory) {
+        this.inventory = inventory;
     }
 
     /**
      * The checks run between a switch and its confirmation, so checks that may take longer than
-     * the confirm timeout let the host's guard roll back a good generation: say so at start.
+     * the confirm timeout let the host's guard roll back a good generation: the inventory says so.
      */
-    static java.util.Optional<String> confirmWarning(String host, List<HealthCheck> checks, java.time.Duration confirmTimeout) {
+    public static java.util.Optional<String> confirmWarning(String host, List<HealthCheck> checks, java.time.Duration confirmTimeout) {
         java.time.Duration total = checks.stream().map(HealthCheck::timeout).reduce(java.time.Duration.ZERO, java.time.Duration::plus);
         if (total.compareTo(confirmTimeout) < 0) {
             return java.util.Optional.empty();
@@ -48,8 +33,8 @@ public class HealthChecks {
                 + " Raise driftless.hosts." + host + ".confirm-timeout (or driftless.deploy.confirm-timeout) or shorten the checks' timeouts.");
     }
 
-    /** The runner of {@code host}'s checks; one with no checks for a host it does not know. */
+    /** The runner of {@code host}'s checks; one with no checks for a host that is not managed. */
     public CheckRunner of(String host) {
-        return new CheckRunner(byHost.getOrDefault(host, List.of()), http);
+        return new CheckRunner(inventory.find(host).map(HostSettings::checks).orElse(List.of()), http);
     }
 }

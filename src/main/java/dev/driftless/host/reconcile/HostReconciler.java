@@ -5,7 +5,9 @@ import dev.driftless.fleet.Fleet;
 import dev.driftless.host.Actual;
 import dev.driftless.host.HostStatus;
 import dev.driftless.host.health.HealthChecks;
-import dev.driftless.host.transport.HostTargets;
+import dev.driftless.host.transport.HostTarget;
+import dev.driftless.fleet.FleetInventory;
+import dev.driftless.inventory.HostSettings;
 import dev.driftless.host.transport.HostTransport;
 import dev.driftless.host.transport.HostUnreachable;
 import dev.driftless.host.transport.TimedTransport;
@@ -27,21 +29,21 @@ public class HostReconciler {
 
     private final Fleet fleet;
     private final Transports transports;
-    private final HostTargets targets;
     private final HostRecorder recorder;
     private final DriftlessConfig config;
     private final HealthChecks checks;
     private final HostGoals goals;
     private final DriftlessMetrics metrics;
-    private final Map<String, HostTransport> connections = new ConcurrentHashMap<>();
+    private final FleetInventory inventory;
+    private final Map<String, Connection> connections = new ConcurrentHashMap<>();
 
-    HostReconciler(Fleet fleet, Transports transports, HostTargets targets, HostRecorder recorder, DriftlessConfig config,
+    HostReconciler(Fleet fleet, Transports transports, FleetInventory inventory, HostRecorder recorder, DriftlessConfig config,
             HealthChecks checks, HostGoals goals, DriftlessMetrics metrics) {
+        this.inventory = inventory;
         this.goals = goals;
         this.metrics = metrics;
         this.fleet = fleet;
         this.transports = transports;
-        this.targets = targets;
         this.recorder = recorder;
         this.config = config;
         this.checks = checks;
@@ -49,8 +51,7 @@ public class HostReconciler {
 
     public ReconcileResult reconcile(String host) {
         HostStatus before = fleet.get(host).orElseThrow();
-        HostTransport transport = connections.computeIfAbsent(host,
-                h -> new TimedTransport(transports.forTarget(targets.of(h), sudo(h)), metrics::hostStep));
+        HostTransport transport = connection(host);
         Actual actual;
         try {
             if (before.record().attempt() != null && before.record().attempt().inProgress()) {
@@ -71,21 +72,38 @@ public class HostReconciler {
 
     /** Drops this process's connection to the host, once another controller reconciles it. */
     public void forget(String host) {
-        HostTransport gone = connections.remove(host);
+        Connection gone = connections.remove(host);
         if (gone != null) {
-            gone.close();
+            gone.transport().close();
         }
     }
 
-    private boolean sudo(String host) {
-        return config.hosts().get(host).sudo().orElse(config.deploy().sudo());
-    }
-
     private java.time.Duration confirmTimeout(String host) {
-        return config.hosts().get(host).confirmTimeout().orElse(config.deploy().confirmTimeout());
+        return inventory.of(host).confirmTimeout();
     }
 
     private boolean heal(String host) {
-        return !"report".equals(config.hosts().get(host).policy().orElse(config.reconcile().policy()));
+        return inventory.of(host).heal();
     }
+
+    /**
+     * The host's connection, made anew when a commit gave it another target or sudo setting. Only
+     * one reconcile of a host runs here at a time, so the old one is closed with nothing on it.
+     */
+    private HostTransport connection(String host) {
+        HostSettings settings = inventory.of(host);
+        Connection held = connections.get(host);
+        if (held != null && held.target().equals(settings.target()) && held.sudo() == settings.sudo()) {
+            return held.transport();
+        }
+        if (held != null) {
+            held.transport().close();
+        }
+        Connection made = new Connection(settings.target(), settings.sudo(),
+                new TimedTransport(transports.forTarget(settings.target(), settings.sudo()), metrics::hostStep));
+        connections.put(host, made);
+        return made.transport();
+    }
+
+    private record Connection(HostTarget target, boolean sudo, HostTransport transport) {}
 }

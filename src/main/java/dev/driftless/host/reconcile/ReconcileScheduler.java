@@ -67,7 +67,7 @@ public class ReconcileScheduler implements HostWaker {
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(Math.max(1, config.deploy().parallelism()),
                 r -> daemon(r, "reconcile-" + n.incrementAndGet()));
-        this.queue = new HostQueue(pool, retries, this::runOnce, host -> controls && duties.owns(host), this::finished,
+        this.queue = new HostQueue(pool, retries, this::runOnce, host -> controls && duties.owns(host) && fleet.manages(host), this::finished,
                 bound -> ThreadLocalRandom.current().nextLong(bound + 1));
     }
 
@@ -77,6 +77,35 @@ public class ReconcileScheduler implements HostWaker {
             if (!shared) {
                 take(fleet.names());
             }
+        }
+    }
+
+    /** Decides, when controllers share the fleet, whether a host newly under management is this one's. */
+    private volatile java.util.function.Predicate<String> mine = host -> false;
+
+    /** The controllers' group says which hosts are this controller's share. */
+    public void shareBy(java.util.function.Predicate<String> share) {
+        this.mine = share;
+    }
+
+    @Override
+    public void manage(Fleet.Managed change) {
+        if (!controls) {
+            return;
+        }
+        if (!change.removed().isEmpty()) {
+            List<String> gone = change.removed().stream().filter(duties::owns).toList();
+            duties.release(gone);
+            fleet.unexport(gone);
+            gone.forEach(h -> {
+                queue.forget(h);
+                finished(h);
+            });
+            LOG.infof("no longer reconciling %s: not in the inventory any more; left running what they run", change.removed());
+        }
+        List<String> added = change.added().stream().filter(h -> !shared || mine.test(h)).toList();
+        if (!added.isEmpty()) {
+            take(added);
         }
     }
 
