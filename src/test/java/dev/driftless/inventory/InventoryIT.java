@@ -33,6 +33,7 @@ class InventoryIT {
 
     private static FleetFixture repo;
     private static DriftlessProcess app;
+    private static Map<String, String> config;
 
     @BeforeAll
     static void start() throws Exception {
@@ -40,7 +41,7 @@ class InventoryIT {
         Files.createDirectories(repo.hostRoot("cache1"));
         String hostsDir = repo.hostRoot("web1").getParent().toString();
         repo.commit("site.nix", "{ hostsDir = \"" + hostsDir + "\"; }\n", "declare the hosts' directories");
-        Map<String, String> config = new java.util.HashMap<>(repo.config());
+        config = new java.util.HashMap<>(repo.config());
         config.keySet().removeIf(k -> k.startsWith("driftless.hosts."));
         // The flake says db1's drift is only reported; configuration overrides it to heal.
         config.put("driftless.hosts.db1.policy", "heal");
@@ -133,6 +134,18 @@ class InventoryIT {
         assertEquals(before.get("web1") + 1, repo.generation("web1"));
         assertEquals(before.get("db1"), repo.generation("db1"));
         assertTrue(!good.equals(fixed));
+    }
+
+    @Test
+    @Order(6)
+    void aRestartManagesTheHostsOfTheLastReadyCommitAndRedeploysNothing() {
+        Map<String, Integer> before = Map.of("web1", repo.generation("web1"), "db1", repo.generation("db1"), "cache1", repo.generation("cache1"));
+        app.close();
+        app = DriftlessProcess.start(config, "inventory-restarted");
+        app.api().get("/api/v1/hosts/web1").then().body("managed", equalTo(true)).body("settingsFrom.target", equalTo("flake:driftless"));
+        app.api().get("/api/v1/hosts/web2").then().body("state", equalTo("Unmanaged"));
+        awaitInSync(List.of("web1", "db1", "cache1"), repo.head());
+        before.forEach((host, gen) -> assertEquals(gen, repo.generation(host), host + " was not redeployed"));
     }
 
     private void assertFails(Map<String, String> files, String message) {
