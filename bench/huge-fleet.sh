@@ -39,14 +39,14 @@ perl -e 'my ($dir, $n, $out) = @ARGV; for my $i (1 .. $n) { my $h = "$dir/h$i";
   mkdir $h; mkdir "$h/run"; mkdir "$h/nix"; mkdir "$h/nix/var"; mkdir "$h/nix/var/nix"; mkdir "$h/nix/var/nix/profiles";
   symlink $out, "$h/run/current-system"; symlink $out, "$h/nix/var/nix/profiles/system-1-link";
   symlink "system-1-link", "$h/nix/var/nix/profiles/system"; }' "$work/hosts" "$N" "$out"
-mkdir -p "$work/run/config"
-{ for i in $(seq 1 "$N"); do echo "driftless.hosts.h$i.target=local:$work/hosts/h$i"; done; } > "$work/run/config/application.properties"
+mkdir -p "$work/run"
 
-# Quarkus reads config/application.properties from the working directory: 10,000 hosts in one file.
+# The hosts are the flake's nixosConfigurations, each reached through the one target pattern: no
+# per-host configuration (docs/inventory.md). They come under management with the first commit.
 started=$(now_ms)
 (cd "$work/run" && exec java "@$top/config/jvm.options" -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data" \
   -Ddriftless.git.url="file://$work/fleet" -Ddriftless.git.poll-interval=1h -Ddriftless.webhook.generic.secret="$WEBHOOK_SECRET" \
-  -Ddriftless.reconcile.interval=30s "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" \
+  -Ddriftless.reconcile.interval=30s "-Ddriftless.hosts-default.target=local:$work/hosts/{name}" "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" \
   -jar "$top/target/quarkus-app/quarkus-run.jar" > "$work/driftless.log" 2>&1) &
 app=$!
 until api "localhost:$port/q/health/ready" >/dev/null 2>&1; do sleep 0.2; done

@@ -240,9 +240,13 @@ public class RolloutCoordinator {
         Instant now = Instant.now();
         change.added().forEach(name -> store.append(name, new HistoryEntry(now, HistoryEntry.MANAGED, sha, null, null, null, null,
                 "declared by commit " + sha + " (" + hosts.source() + "): deployed to from now on")));
-        change.removed().forEach(name -> store.append(name, new HistoryEntry(now, HistoryEntry.UNMANAGED, sha, null, null,
-                HostState.UNMANAGED.label(), null, "not declared by commit " + sha + " (" + hosts.source()
-                        + "): left running what it runs, no longer deployed to")));
+        change.removed().forEach(name -> {
+            store.append(name, new HistoryEntry(now, HistoryEntry.UNMANAGED, sha, null, null,
+                    HostState.UNMANAGED.label(), null, "not declared by commit " + sha + " (" + hosts.source()
+                            + "): left running what it runs, no longer deployed to"));
+            // Nobody watches it any more, so nothing would ever close it; it did not recover, so no MTTR.
+            store.openIncident(name).ifPresent(open -> store.closeIncident(open.id(), now));
+        });
         if (!change.removed().isEmpty()) {
             LOG.infof("commit %.12s no longer declares %s: they keep running what they run and are not deployed to any more",
                     sha, change.removed());

@@ -75,6 +75,9 @@ class HelmChartTest {
                 .findFirst().orElseThrow().path("data").path("application.properties").asText();
         assertTrue(properties.contains("driftless.hosts.db1.target=ssh://root@db1.example.org:22"), properties);
         assertTrue(properties.contains("driftless.hosts.db1.policy=report"), properties);
+        assertTrue(properties.contains("driftless.hosts.cache1.policy=report"), properties);
+        assertFalse(properties.contains("driftless.hosts.cache1.target"), "a host the flake declares needs no target here: " + properties);
+        assertTrue(properties.contains("driftless.hosts-default.target=ssh://root@{name}.example.org"), properties);
         assertTrue(properties.contains("driftless.git.branch=production"), properties);
 
         JsonNode rendered = only(objects, "PrometheusRule").path("spec");

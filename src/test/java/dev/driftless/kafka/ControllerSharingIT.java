@@ -124,6 +124,39 @@ class ControllerSharingIT {
         assertTrue(!moved.isEmpty(), "a had hosts to hand over: " + before);
     }
 
+    @Test
+    @Order(4)
+    void aHostACommitDeclaresIsTakenByOneControllerAndAHostItDropsIsLetGoByAll() throws Exception {
+        java.nio.file.Files.createDirectories(fleet.hostRoot("node2"));
+        String hostsDir = fleet.hostRoot("node2").getParent().toString();
+        String sha = fleet.commit(Map.of("site.nix", "{ hostsDir = \"" + hostsDir + "\"; }\n", "hosts/node2.nix", "{ motd = \"node2 " + RUN + "\"; }\n"),
+                "declare the hosts in the flake, and a new one: node2");
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            int owners = 0;
+            for (DriftlessProcess c : controllers.values()) {
+                JsonPath node2 = c.api().get("/api/v1/hosts/node2").then().statusCode(200).extract().jsonPath();
+                assertEquals("InSync", node2.getString("state"), "node2 on " + c.url());
+                assertEquals(sha, node2.getString("desired.commit"), "node2 on " + c.url());
+                owners += node2.getBoolean("owned") ? 1 : 0;
+            }
+            assertEquals(1, owners, "exactly one controller reconciles node2");
+        });
+        assertEquals(1, deployments("node2", sha), "node2 is deployed exactly once");
+        assertEquals(desiredPath("node2"), fleet.currentSystem("node2"));
+
+        String running = fleet.currentSystem("node2");
+        String dropped = dev.driftless.testing.Shell.sh(fleet.repo(), "git rm -q hosts/node2.nix && git commit -qm 'drop node2' && git rev-parse HEAD");
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+            for (DriftlessProcess c : controllers.values()) {
+                JsonPath node2 = c.api().get("/api/v1/hosts/node2").then().statusCode(200).extract().jsonPath();
+                assertEquals("Unmanaged", node2.getString("state"), "node2 on " + c.url());
+                assertEquals(false, node2.getBoolean("owned"), "no controller reconciles node2 any more: " + c.url());
+            }
+        });
+        awaitInSync(dropped);
+        assertEquals(running, fleet.currentSystem("node2"), "node2 keeps running what it ran");
+    }
+
     /**
      * Every host is owned by exactly one live controller, as their APIs say, and the hosts are
      * shared among exactly {@code controllers}; returns host → controller.
