@@ -40,7 +40,9 @@ class InventoryIT {
         repo = new FleetFixture(List.of("web1", "web2", "db1"));
         Files.createDirectories(repo.hostRoot("cache1"));
         String hostsDir = repo.hostRoot("web1").getParent().toString();
-        repo.commit("site.nix", "{ hostsDir = \"" + hostsDir + "\"; }\n", "declare the hosts' directories");
+        repo.commit(Map.of("site.nix", "{ hostsDir = \"" + hostsDir + "\"; }\n",
+                "hosts/db1.nix", "{ motd = \"db1\"; deploy = { tags = [ \"db\" ]; policy = \"report\"; }; }\n"),
+                "declare the hosts' directories; db1's drift is only reported");
         config = new java.util.HashMap<>(repo.config());
         config.keySet().removeIf(k -> k.startsWith("driftless.hosts."));
         // The flake says db1's drift is only reported; configuration overrides it to heal.
