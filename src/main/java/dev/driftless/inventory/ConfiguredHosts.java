@@ -1,9 +1,7 @@
-package dev.driftless.host.transport;
+package dev.driftless.inventory;
 
 import dev.driftless.config.DriftlessConfig;
-import dev.driftless.inventory.DeclaredHosts;
-import dev.driftless.inventory.Inventories;
-import dev.driftless.inventory.Inventory;
+import dev.driftless.host.health.CheckLists;
 import io.quarkus.runtime.Startup;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.interceptor.Interceptor;
@@ -16,9 +14,10 @@ import jakarta.interceptor.Interceptor;
  */
 @Startup(Interceptor.Priority.PLATFORM_BEFORE)
 @ApplicationScoped
-public class HostTargets {
+public class ConfiguredHosts {
 
-    HostTargets(DriftlessConfig config) {
+    ConfiguredHosts(DriftlessConfig config) {
+        CheckLists.forFleet(config); // the checks first, each named by its key
         Inventory.Resolution configured = Inventories.resolve(DeclaredHosts.NOTHING, config);
         if (!configured.ok()) {
             throw new IllegalArgumentException("refusing to start with " + (configured.errors().size() == 1 ? "a bad host setting" : "bad host settings")
