@@ -77,6 +77,14 @@ let
       sleep 1
     done
     '' else ""}
+    # As NixOS's setup-etc: /etc/static is the generation's etc, each of its files is linked from
+    # /etc as /etc/static/<name>, and links to files the generation no longer has go.
+    ln -sfn "$systemConfig/etc" /etc/.static.tmp && mv -T /etc/.static.tmp /etc/static
+    (cd /etc/static/ && find . -mindepth 1 ! -type d -printf '%P\n') | while IFS= read -r f; do
+      mkdir -p "/etc/$(dirname "$f")"
+      ln -sfn "/etc/static/$f" "/etc/$f.driftless-tmp" && mv -T "/etc/$f.driftless-tmp" "/etc/$f"
+    done
+    find /etc -xdev -type l -lname '/etc/static/*' ! -exec test -e {} \; -delete 2>/dev/null || true
     ( :
     ${extraActivation}
     ) || _status=2
@@ -91,7 +99,10 @@ let
     "initrd" = builtins.toFile "driftless-fixture-initrd-${kernel}" "driftless fixture initrd for ${kernel}\n";
     "kernel-modules" = builtins.toFile "driftless-fixture-modules-${kernel}" "driftless fixture modules for ${kernel}\n";
   };
-  linkList = map (p: "${p}=${boot.${p}}") (builtins.attrNames boot);
+  # As wantedBy = [ "multi-user.target" ] does on NixOS: the generation wants its services.
+  wanted = map (n: "${n}.service") (services ++ failingServices);
+  linkList = map (p: "${p}=${boot.${p}}") (builtins.attrNames boot)
+    ++ map (u: "etc/systemd/system/multi-user.target.wants/${u}=../${u}") wanted;
   # Every file of the toplevel, by path under $out; @out@ in them becomes the toplevel's path.
   files = {
     "activate" = activation;
@@ -117,7 +128,7 @@ in
         mkdir -p "$out/$(dirname "$path")"
         sed "s|@out@|$out|g" "$src" > "$out/$path"
       done
-      echo "$links" | while IFS='=' read -r path target; do ln -s "$target" "$out/$path"; done
+      echo "$links" | while IFS='=' read -r path target; do mkdir -p "$out/$(dirname "$path")"; ln -s "$target" "$out/$path"; done
       chmod +x $out/activate
       mkdir -p $out/bin
       sed "s|@out@|$out|g" "$switch" > $out/bin/switch-to-configuration

@@ -17,7 +17,10 @@ import java.util.Locale;
 public record HostView(String name, String target, String state, boolean inSync, DesiredView desired, ActualView actual,
         Instant driftSince, String driftCause, DeploymentView lastDeployment, String message, Instant observedAt, boolean owned,
         AppliedView lastApplied, AttemptView lastAttempt, QuarantineView quarantine, HoldView hold, boolean rebootRequired, BootView boot,
-        boolean managed, java.util.List<String> tags, java.util.Map<String, String> settingsFrom) {
+        boolean managed, java.util.List<String> tags, java.util.Map<String, String> settingsFrom, java.util.Map<String, CheckView> drift) {
+
+    /** A deep drift check's last result: {@code status} drift, clean or unknown; what shows it; when it was made. */
+    public record CheckView(String status, java.util.List<String> evidence, Instant at, String policy) {}
 
     /** {@code booted}: {@code /run/booted-system}; {@code bootDefault}: what the system profile, and so the next boot, points at. */
     public record BootView(String booted, String bootDefault) {}
@@ -46,6 +49,11 @@ public record HostView(String name, String target, String state, boolean inSync,
      * unmanaged host.
      */
     static HostView of(HostStatus s, boolean owned, HostSettings settings) {
+        return of(s, owned, settings, null);
+    }
+
+    /** {@code drift}: the last deep drift findings, by check, when this controller reconciles the host and has checked it. */
+    static HostView of(HostStatus s, boolean owned, HostSettings settings, dev.driftless.fleet.DriftFindings.Snapshot found) {
         HostRecord r = s.record() == null ? HostRecord.EMPTY : s.record();
         return new HostView(s.name(), s.target(), s.state().label(), s.inSync(),
                 s.desired() == null ? null : new DesiredView(s.desired().commit(), s.desired().committedAt(), s.desired().path()),
@@ -59,7 +67,20 @@ public record HostView(String name, String target, String state, boolean inSync,
                 s.rebootRequired(), s.actual() == null || s.actual().boot() == null ? null
                         : new BootView(s.actual().boot().booted(), s.actual().boot().bootDefault()),
                 settings != null, settings == null ? java.util.List.of() : settings.tags(),
-                settings == null ? java.util.Map.of() : new java.util.TreeMap<>(settings.from()));
+                settings == null ? java.util.Map.of() : new java.util.TreeMap<>(settings.from()), drift(found, settings));
+    }
+
+    private static java.util.Map<String, CheckView> drift(dev.driftless.fleet.DriftFindings.Snapshot found, HostSettings settings) {
+        java.util.Map<String, CheckView> views = new java.util.TreeMap<>();
+        if (found == null) {
+            return views;
+        }
+        for (dev.driftless.host.drift.Finding f : found.findings()) {
+            String policy = settings == null ? null : settings.drift().get(f.check()).label();
+            views.put(f.check().label(), new CheckView(!f.known() ? "unknown" : f.drift() ? "drift" : "clean",
+                    f.evidence().stream().map(Redaction::redact).toList(), found.at(), policy));
+        }
+        return views;
     }
 
     private static ActualView actual(Actual a) {

@@ -25,7 +25,10 @@ public class HostsResource {
 
     private final FleetInventory inventory;
 
-    HostsResource(Fleet fleet, FleetStore store, Duties duties, FleetInventory inventory) {
+    private final dev.driftless.fleet.DriftFindings findings;
+
+    HostsResource(Fleet fleet, FleetStore store, Duties duties, FleetInventory inventory, dev.driftless.fleet.DriftFindings findings) {
+        this.findings = findings;
         this.inventory = inventory;
         this.fleet = fleet;
         this.store = store;
@@ -34,13 +37,13 @@ public class HostsResource {
 
     @GET
     public List<HostView> hosts() {
-        return fleet.all().stream().map(s -> HostView.of(s, duties.owns(s.name()), inventory.find(s.name()).orElse(null))).toList();
+        return fleet.all().stream().map(s -> HostView.of(s, duties.owns(s.name()), inventory.find(s.name()).orElse(null), findings.of(s.name()).orElse(null))).toList();
     }
 
     @GET
     @Path("/{name}")
     public HostView host(@PathParam("name") String name) {
-        return fleet.get(name).map(s -> HostView.of(s, duties.owns(s.name()), inventory.find(s.name()).orElse(null))).orElseThrow(() -> unknown(name));
+        return fleet.get(name).map(s -> HostView.of(s, duties.owns(s.name()), inventory.find(s.name()).orElse(null), findings.of(s.name()).orElse(null))).orElseThrow(() -> unknown(name));
     }
 
     /** Newest first: deployments, rollbacks and drift, as stored. */

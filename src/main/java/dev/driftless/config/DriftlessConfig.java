@@ -124,6 +124,14 @@ public interface DriftlessConfig {
 
     Reconcile reconcile();
 
+    /**
+     * What to do about each deep drift check's drift, by check ({@code etc}, {@code units}):
+     * {@code heal}, {@code report} (the default) or {@code ignore}. The generation itself is
+     * {@code driftless.reconcile.policy}'s. See docs/drift.md.
+     */
+    @io.smallrye.config.WithName("drift")
+    Map<String, String> drift();
+
     Deploy deploy();
 
     Nix nix();
@@ -198,6 +206,9 @@ public interface DriftlessConfig {
 
         /** Labels for the host, overriding the flake's; shown in the API. */
         Optional<List<String>> tags();
+
+        /** This host's policy per deep drift check, overriding the flake's and {@code driftless.drift.*}. */
+        Map<String, String> drift();
 
         /** Overrides {@code driftless.reconcile.policy} for this host. */
         Optional<String> policy();

@@ -42,7 +42,10 @@ public class Fleet {
     private final HostEvents events;
     private final DriftlessMetrics metrics;
 
-    Fleet(FleetInventory inventory, FleetStore store, DriftlessMetrics metrics, HostEvents events) {
+    private final DriftFindings findings;
+
+    Fleet(FleetInventory inventory, FleetStore store, DriftlessMetrics metrics, HostEvents events, DriftFindings findings) {
+        this.findings = findings;
         this.events = events;
         this.metrics = metrics;
         Map<String, Desired> desired = store.desired();
@@ -129,6 +132,9 @@ public class Fleet {
             AtomicReference<HostStatus> ref = hosts.get(name);
             if (ref != null && exported.add(name)) {
                 metrics.bindHost(name, ref::get);
+                metrics.bindDriftChecks(name, check -> findings.of(name)
+                        .flatMap(s -> s.findings().stream().filter(f -> f.check() == check && f.known()).findFirst())
+                        .map(f -> f.drift() ? 1.0 : 0.0).orElse(Double.NaN));
             }
         }
     }

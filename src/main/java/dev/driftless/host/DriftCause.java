@@ -7,12 +7,28 @@ public enum DriftCause {
     FAILED_DEPLOY("failed-deploy"),
     UNREACHABLE("unreachable"),
     /** A generation after which the host could not be reached over a new connection: it was rolled back. */
-    LOST_CONNECTIVITY("lost-connectivity");
+    LOST_CONNECTIVITY("lost-connectivity"),
+    /** It runs the committed generation, but files NixOS manages under /etc were changed (the deep check {@code etc}). */
+    ETC("etc"),
+    /** It runs the committed generation, but units it wants are failed or inactive (the deep check {@code units}). */
+    UNITS("units");
 
     private final String label;
 
     DriftCause(String label) {
         this.label = label;
+    }
+
+    /** The cause a deep drift check's drift is recorded under. */
+    public static DriftCause of(dev.driftless.host.drift.DriftCheck check) {
+        return switch (check) {
+            case ETC -> ETC;
+            case UNITS -> UNITS;
+        };
+    }
+
+    public boolean deep() {
+        return this == ETC || this == UNITS;
     }
 
     public String label() {

@@ -2,6 +2,8 @@ package dev.driftless.inventory;
 
 import dev.driftless.config.DriftlessConfig;
 import dev.driftless.host.Goal;
+import dev.driftless.host.drift.DriftCheck;
+import dev.driftless.host.drift.DriftPolicy;
 import dev.driftless.host.health.CheckLists;
 import dev.driftless.host.health.HealthCheck;
 import dev.driftless.host.transport.HostTarget;
@@ -27,7 +29,7 @@ import java.util.TreeSet;
 public final class Inventories {
 
     /** The fields of a host in the {@code driftless} output: the same as {@code driftless.hosts.<name>.*}, in camelCase. */
-    static final Set<String> FIELDS = Set.of("target", "sudo", "policy", "goal", "confirmTimeout", "healthCheck", "checks", "tags");
+    static final Set<String> FIELDS = Set.of("target", "sudo", "policy", "goal", "confirmTimeout", "healthCheck", "checks", "tags", "drift");
     static final Set<String> CHECK_FIELDS = Set.of("command", "url", "expectedStatus", "units", "timeout", "enabled");
 
     public static final String CONFIGURATION = "configuration";
@@ -75,7 +77,8 @@ public final class Inventories {
             host.resolve(config, pattern, fleetChecks).ifPresent(s -> hosts.put(name, s));
         }
         duplicates(hosts, errors);
-        return new Inventory.Resolution(new Inventory(source, hosts, notes), List.copyOf(errors));
+        // A fleet-wide setting that is wrong is found once per host: say it once.
+        return new Inventory.Resolution(new Inventory(source, hosts, notes), List.copyOf(new java.util.LinkedHashSet<>(errors)));
     }
 
     /** Two names for one machine would deploy two configurations to it in turn, for ever. */
@@ -145,13 +148,73 @@ public final class Inventories {
                     () -> duration(fields, "confirmTimeout", at + ".confirmTimeout"), config.deploy().confirmTimeout());
             List<String> tags = pick(from, "tags", conf == null ? Optional.empty() : conf.tags(), () -> strings(fields, "tags", at + ".tags"), List.of());
 
+            Map<DriftCheck, DriftPolicy> drift = drift(config, fields, from);
+
             CheckLists.Layer declared = git == null ? null
                     : new CheckLists.Layer(at, Optional.ofNullable(string(fields, "healthCheck")), checks(fields.get("checks")));
             List<HealthCheck> checks = CheckLists.forHost(config, fleetChecks, name, declared, errors);
             if (errors.size() > before || target == null || goal == null) {
                 return Optional.empty();
             }
-            return Optional.of(new HostSettings(name, targetText, target, sudo, policy.equals("heal"), goal, confirm, checks, tags, from));
+            return Optional.of(new HostSettings(name, targetText, target, sudo, policy.equals("heal"), goal, confirm, checks, tags, drift, from));
+        }
+
+        /**
+         * Each deep drift check's policy: configuration's for the host, the flake's, the fleet's
+         * ({@code driftless.drift.<check>}), else report. A check or policy that does not exist is an error.
+         */
+        private Map<DriftCheck, DriftPolicy> drift(DriftlessConfig config, Map<String, Object> fields, Map<String, String> from) {
+            Map<String, Object> declared = new TreeMap<>();
+            Object raw = fields.get("drift");
+            if (raw instanceof Map<?, ?> m) {
+                m.forEach((k, v) -> declared.put(String.valueOf(k), v));
+            } else if (raw != null) {
+                errors.add(at + ".drift: not an attribute set of check = policy");
+            }
+            known(declared.keySet(), at + ".drift.");
+            known(config.drift().keySet(), "driftless.drift.");
+            if (conf != null) {
+                known(conf.drift().keySet(), "driftless.hosts." + name + ".drift.");
+            }
+            Map<DriftCheck, DriftPolicy> policies = new java.util.EnumMap<>(DriftCheck.class);
+            for (DriftCheck check : DriftCheck.values()) {
+                String field = "drift." + check.label();
+                Object value;
+                String key;
+                if (conf != null && conf.drift().containsKey(check.label())) {
+                    value = conf.drift().get(check.label());
+                    key = "driftless.hosts." + name + ".drift." + check.label();
+                    from.put(field, CONFIGURATION);
+                } else if (declared.get(check.label()) != null) {
+                    value = declared.get(check.label());
+                    key = at + "." + field;
+                    from.put(field, gitFrom);
+                } else if (config.drift().containsKey(check.label())) {
+                    value = config.drift().get(check.label());
+                    key = "driftless.drift." + check.label();
+                    from.put(field, DEFAULT);
+                } else {
+                    value = "report";
+                    key = "";
+                    from.put(field, DEFAULT);
+                }
+                try {
+                    policies.put(check, DriftPolicy.of(String.valueOf(value)));
+                } catch (IllegalArgumentException e) {
+                    errors.add(key + ": " + e.getMessage());
+                    policies.put(check, DriftPolicy.REPORT);
+                }
+            }
+            return policies;
+        }
+
+        private void known(Set<String> checks, String prefix) {
+            for (String c : checks) {
+                if (DriftCheck.of(c).isEmpty()) {
+                    errors.add(prefix + c + ": no such drift check; the checks are " + java.util.Arrays.stream(DriftCheck.values())
+                            .map(DriftCheck::label).toList() + (c.equals("system") ? " (the generation itself follows policy)" : ""));
+                }
+            }
         }
 
         /** The configuration's value, else the flake's, else the fleet's; {@code from} records which. */

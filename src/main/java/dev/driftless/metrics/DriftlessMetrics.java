@@ -113,9 +113,17 @@ public class DriftlessMetrics {
         }
     }
 
+    /** The deep drift checks of a host reconciled here: {@code value} gives 1 (drifting), 0 (clean) or NaN (not known). */
+    public void bindDriftChecks(String host, java.util.function.ToDoubleFunction<dev.driftless.host.drift.DriftCheck> value) {
+        for (dev.driftless.host.drift.DriftCheck check : dev.driftless.host.drift.DriftCheck.values()) {
+            register(Gauge.builder(HOST_DRIFT_CHECK, () -> value.applyAsDouble(check)).tags("host", host, "check", check.label()),
+                    HOST_DRIFT_CHECK, "host", host, "check", check.label());
+        }
+    }
+
     /** The host moved to another controller: its gauges go with it. Counters stay, since they count what happened here. */
     public void unbindHost(String host) {
-        for (String name : List.of(HOST_IN_SYNC, HOST_GENERATION, HOST_REBOOT_REQUIRED, HOST_DRIFT, HOST_STATE)) {
+        for (String name : List.of(HOST_IN_SYNC, HOST_GENERATION, HOST_REBOOT_REQUIRED, HOST_DRIFT, HOST_STATE, HOST_DRIFT_CHECK)) {
             registry.find(name).tag("host", host).meters().forEach(registry::remove);
         }
     }

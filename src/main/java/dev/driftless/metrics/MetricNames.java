@@ -10,6 +10,8 @@ public final class MetricNames {
     public static final String HOST_IN_SYNC = "driftless.host.in.sync";
     public static final String HOST_STATE = "driftless.host.state";
     public static final String HOST_DRIFT = "driftless.host.drift";
+    /** Per host and deep drift check: 1 drifting, 0 clean, NaN not known (not checked yet, or the host cannot tell). */
+    public static final String HOST_DRIFT_CHECK = "driftless.host.drift.check";
     public static final String HOST_GENERATION = "driftless.host.generation";
     /** 1 while the host runs a kernel, initrd or kernel modules other than those it booted. */
     public static final String HOST_REBOOT_REQUIRED = "driftless.host.reboot.required";

@@ -150,6 +150,36 @@ class InventoriesTest {
         assertTrue(errors.get(0).startsWith("driftless.hosts.db1.target: missing"), errors.toString());
     }
 
+    @Test
+    void eachDriftCheckTakesItsPolicyFromConfigurationTheFlakeTheFleetThenReport() {
+        DeclaredHosts declared = driftless(Map.of(
+                "web1", Map.of("target", "ssh://root@198.18.0.2", "drift", Map.of("etc", "heal", "units", "ignore")),
+                "db1", Map.of("target", "ssh://root@198.18.0.3")));
+        Inventory.Resolution r = Inventories.resolve(declared, config(Map.of("driftless.drift.units", "heal",
+                "driftless.hosts.web1.drift.units", "report")));
+        assertEquals(List.of(), r.errors());
+        HostSettings web1 = r.inventory().hosts().get("web1");
+        assertEquals(dev.driftless.host.drift.DriftPolicy.HEAL, web1.drift().get(dev.driftless.host.drift.DriftCheck.ETC));
+        assertEquals("flake:driftless", web1.from().get("drift.etc"));
+        assertEquals(dev.driftless.host.drift.DriftPolicy.REPORT, web1.drift().get(dev.driftless.host.drift.DriftCheck.UNITS));
+        assertEquals("configuration", web1.from().get("drift.units"));
+        HostSettings db1 = r.inventory().hosts().get("db1");
+        assertEquals(dev.driftless.host.drift.DriftPolicy.REPORT, db1.drift().get(dev.driftless.host.drift.DriftCheck.ETC));
+        assertEquals(dev.driftless.host.drift.DriftPolicy.HEAL, db1.drift().get(dev.driftless.host.drift.DriftCheck.UNITS));
+    }
+
+    @Test
+    void anUnknownDriftCheckOrPolicyIsAnError() {
+        List<String> errors = Inventories.resolve(driftless(Map.of("web1", Map.of("target", "ssh://root@198.18.0.2",
+                "drift", Map.of("etcetera", "heal", "units", "fix")), "db1", Map.of("target", "ssh://root@198.18.0.3"))),
+                config(Map.of("driftless.drift.system", "heal"))).errors();
+        String all = String.join("\n", errors);
+        assertTrue(all.contains("driftless.hosts.web1.drift.etcetera: no such drift check"), all);
+        assertTrue(all.contains("driftless.hosts.web1.drift.units: 'fix' is not heal, report or ignore"), all);
+        assertTrue(all.contains("driftless.drift.system: no such drift check"), all);
+        assertEquals(1, errors.stream().filter(e -> e.startsWith("driftless.drift.system")).count(), "a fleet setting is named once: " + all);
+    }
+
     private static DeclaredHosts driftless(Map<String, Map<String, Object>> hosts) {
         return new DeclaredHosts(DeclaredHosts.DRIFTLESS, hosts, Map.of(), List.of(), CONFIGS);
     }

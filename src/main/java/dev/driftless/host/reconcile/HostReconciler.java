@@ -62,7 +62,11 @@ public class HostReconciler {
             return recorder.record(before, actions(host, transport, before, null).unreachable(before.record(), null, e));
         }
         Decision decision = Decide.decide(before.record(), before.desired(), actual, heal(host), goals.of(host));
-        return recorder.record(before, actions(host, transport, before, actual).act(before, actual, decision));
+        Acted acted = actions(host, transport, before, actual).act(before, actual, decision);
+        if (acted.state() == dev.driftless.host.HostState.IN_SYNC) {
+            acted = DeepDrift.check(acted, transport, inventory.of(host).drift());
+        }
+        return recorder.record(before, acted);
     }
 
     private HostActions actions(String host, HostTransport transport, HostStatus before, Actual actual) {

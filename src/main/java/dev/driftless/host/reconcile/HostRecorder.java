@@ -39,7 +39,11 @@ public class HostRecorder {
     private final Incidents incidents;
     private final HostEvents events;
 
-    HostRecorder(Fleet fleet, FleetStore store, DriftlessMetrics metrics, Incidents incidents, HostEvents events) {
+    private final dev.driftless.fleet.DriftFindings findings;
+
+    HostRecorder(Fleet fleet, FleetStore store, DriftlessMetrics metrics, Incidents incidents, HostEvents events,
+            dev.driftless.fleet.DriftFindings findings) {
+        this.findings = findings;
         this.fleet = fleet;
         this.store = store;
         this.metrics = metrics;
@@ -72,8 +76,14 @@ public class HostRecorder {
         if (acted.requested()) {
             manualRollback(host, commit, acted.actual(), before.actual());
         }
+        if (acted.deep() != null) {
+            findings.record(host, acted.deep().findings());
+            if (acted.deep().detected() != null && acted.cause() == null) {
+                drift(before, acted.deep().detected(), acted.actual(), acted.deep().evidence()); // healed in this run: opened, then closed below
+            }
+        }
         if (acted.cause() != null && acted.deployment() == null) {
-            drift(before, acted.cause(), acted.actual(), acted.message());
+            drift(before, acted.cause(), acted.actual(), acted.cause().deep() && acted.deep() != null ? acted.deep().evidence() : acted.message());
         }
         if (after.state() == HostState.IN_SYNC) {
             incidents.recovered(host, commit);
@@ -138,7 +148,8 @@ public class HostRecorder {
             return;
         }
         String path = actual == null ? null : actual.path();
-        String message = "runs " + path + ", committed " + (desired == null ? null : desired.path());
+        String message = cause.deep() ? "runs the committed generation, but " + String.valueOf(why).replaceFirst("^" + cause.label() + ": ", "")
+                : "runs " + path + ", committed " + (desired == null ? null : desired.path());
         store.append(host, new HistoryEntry(Instant.now(), HistoryEntry.DRIFT, commit, path, actual == null ? null : actual.generation(),
                 HostState.OUT_OF_SYNC.label(), cause.label(), message));
         Map<String, Object> data = new HashMap<>();
@@ -146,6 +157,11 @@ public class HostRecorder {
         data.put("actualPath", String.valueOf(path));
         data.put("desiredPath", desired == null ? "null" : desired.path());
         data.put("generation", actual == null ? 0 : actual.generation());
+        if (cause.deep()) {
+            data.put("check", cause.label());
+            data.put("evidence", String.valueOf(why));
+            LOG.warnf("host %s commit %.12s: drift in %s", host, commit, why);
+        }
         events.publish(HostEvent.of(HostEvent.DRIFT_DETECTED, host, commit, data));
         incidents.opened(host, cause, commit, cause.label() + ": " + message);
         if (cause == DriftCause.OUT_OF_BAND) {

@@ -14,6 +14,14 @@ public interface HostTransport {
     Actual observe() throws HostUnreachable;
 
     /**
+     * Runs the deep drift checks ({@link dev.driftless.host.drift.Inspection}) against what the host
+     * runs now; a host that cannot run them reports every check unknown.
+     */
+    default java.util.List<dev.driftless.host.drift.Finding> inspect() throws HostUnreachable {
+        return dev.driftless.host.drift.Inspection.findings("");
+    }
+
+    /**
      * Returns once no deploy step runs on the host (its deploy lock is free), so that what is
      * observed next is what that step left; {@link HostBusy} when one still runs after a short wait.
      */

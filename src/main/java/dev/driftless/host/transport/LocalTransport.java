@@ -52,6 +52,16 @@ public class LocalTransport implements HostTransport {
         return new Actual(path, generation(), new Boot(booted, resolveInsideRoot(root.resolve(PROFILE)), reboot));
     }
 
+    /** The deep checks run by this machine's shell against the host's directory ({@code local:/}: this machine). */
+    @Override
+    public java.util.List<dev.driftless.host.drift.Finding> inspect() throws HostUnreachable {
+        if (!Files.isDirectory(root)) {
+            throw new HostUnreachable("host root " + root + " does not exist");
+        }
+        ProcessResult result = ProcessRunner.run(List.of("sh", "-c", dev.driftless.host.drift.Inspection.script(root.toString())), Map.of(), timeout);
+        return dev.driftless.host.drift.Inspection.findings(result.ok() ? result.stdout() : "");
+    }
+
     /** Where {@code part} of the toplevel {@code system} leads, or the part itself when it is a file. */
     private String part(String system, String part) {
         Path in = (machineRoot ? Path.of(system) : root.resolve(system.substring(1))).resolve(part);

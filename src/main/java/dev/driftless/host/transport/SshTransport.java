@@ -101,6 +101,13 @@ public class SshTransport implements HostTransport {
         return observation(read("observe", OBSERVE));
     }
 
+    @Override
+    public java.util.List<dev.driftless.host.drift.Finding> inspect() throws HostUnreachable {
+        return dev.driftless.host.drift.Inspection.findings(read("inspect", INSPECT));
+    }
+
+    static final String INSPECT = dev.driftless.host.drift.Inspection.script("");
+
     /** What {@link #OBSERVE} printed, read. */
     static Actual observation(String out) {
         String[] lines = out.split("\n", -1);

@@ -40,6 +40,11 @@ public final class TimedTransport implements HostTransport {
     }
 
     @Override
+    public java.util.List<dev.driftless.host.drift.Finding> inspect() throws HostUnreachable {
+        return this.<java.util.List<dev.driftless.host.drift.Finding>, HostUnreachable, HostUnreachable>timed("inspect", inner::inspect);
+    }
+
+    @Override
     public void awaitIdle() throws HostUnreachable {
         inner.awaitIdle();
     }

@@ -1,0 +1,159 @@
+package dev.driftless.host.drift;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The deep checks as one host-side script and a pure reading of what it prints. The script runs
+ * in one call over the host's existing session (or locally for a directory host), forks a handful
+ * of processes whatever the size of /etc, and prints sections that {@link #findings} reads:
+ * <ul>
+ * <li>{@code #etc}: every file of the generation's /etc/static, and what /etc holds at its
+ * name, as NixOS's setup-etc leaves it: a link to {@code /etc/static/<name>}; files NixOS copies
+ * (those with a {@code .mode}) are listed apart and not compared;</li>
+ * <li>{@code #units}: the state of every unit the generation links from multi-user.target.wants,
+ * as {@code systemctl show} gives it.</li>
+ * </ul>
+ */
+public final class Inspection {
+
+    private Inspection() {}
+
+    /** The script for a host whose file system starts at {@code root} ("" for a machine: SSH hosts, {@code local:/}). */
+    public static String script(String root) {
+        String r = root.equals("/") ? "" : root;
+        return "(R='" + r.replace("'", "'\\''") + "'\n"
+                + "export LC_ALL=C\n"
+                + "echo '#etc'\n"
+                + "if [ -d \"$R/etc/static/\" ]; then\n"
+                + "  find \"$R/etc/static/\" -mindepth 1 -name '*.mode' -printf 'copied %P\\n' 2>/dev/null\n"
+                + "  cd \"$R/etc\" && find \"$R/etc/static/\" -mindepth 1 ! -type d ! -name '*.mode' ! -name '*.uid' ! -name '*.gid'"
+                + " -printf './%P\\n' 2>/dev/null | xargs -r -d '\\n' sh -c 'exec find \"$@\" -maxdepth 0 -printf \"%p|%y|%l\\n\"' find 2>&1\n"
+                + "else echo none; fi\n"
+                + "echo '#units'\n"
+                + "if [ -z \"$R\" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then\n"
+                + "  w=$(find -L /run/current-system/etc/systemd/system/multi-user.target.wants -mindepth 1 -maxdepth 1 -printf '%f\\n' 2>/dev/null | sort -u)\n"
+                + "  [ -z \"$w\" ] || systemctl show -p Id -p LoadState -p ActiveState -p Type -p RemainAfterExit -p Result -- $w\n"
+                + "else echo none; fi\n"
+                + "echo '#end')\n";
+    }
+
+    /** Each check's finding from what {@link #script} printed; a section that is missing is unknown. */
+    public static List<Finding> findings(String out) {
+        Map<String, List<String>> sections = sections(out);
+        List<Finding> all = new ArrayList<>();
+        all.add(etc(sections.get("etc")));
+        all.add(units(sections.get("units")));
+        return all;
+    }
+
+    private static Map<String, List<String>> sections(String out) {
+        Map<String, List<String>> sections = new LinkedHashMap<>();
+        List<String> current = null;
+        for (String line : out.split("\n")) {
+            if (line.startsWith("#")) {
+                current = new ArrayList<>();
+                sections.put(line.substring(1).strip(), current);
+            } else if (current != null && !line.isEmpty()) {
+                current.add(line);
+            }
+        }
+        return sections;
+    }
+
+    static Finding etc(List<String> lines) {
+        if (lines == null) {
+            return Finding.unknown(DriftCheck.ETC, "the host did not answer the check");
+        }
+        if (lines.equals(List.of("none"))) {
+            return Finding.unknown(DriftCheck.ETC, "no /etc/static: not a NixOS /etc");
+        }
+        Set<String> copied = new TreeSet<>();
+        List<String> evidence = new ArrayList<>();
+        for (String line : lines) {
+            if (line.startsWith("copied ")) {
+                copied.add(line.substring("copied ".length()).replaceFirst("\\.mode$", ""));
+            }
+        }
+        for (String line : lines) {
+            if (line.startsWith("copied ")) {
+                continue;
+            }
+            if (line.startsWith("find: ")) {
+                int open = line.indexOf("'./");
+                int close = open < 0 ? -1 : line.indexOf('\'', open + 3);
+                if (open >= 0 && close > open && line.contains("No such file")) {
+                    evidence.add("/etc/" + line.substring(open + 3, close) + " is missing");
+                    continue;
+                }
+            }
+            String[] f = line.split("\\|", 3);
+            if (f.length < 3 || !f[0].startsWith("./")) {
+                // Never read an answer the check did not mean to give as clean.
+                return Finding.unknown(DriftCheck.ETC, "the check could not run: " + line);
+            }
+            String name = f[0].substring(2);
+            if (copied.contains(name)) {
+                continue;
+            }
+            if (!f[1].equals("l")) {
+                evidence.add("/etc/" + name + (f[1].equals("d") ? " is a directory" : " was replaced by a regular file"));
+            } else if (!f[2].equals("/etc/static/" + name)) {
+                evidence.add("/etc/" + name + " points to " + f[2] + ", not into the generation");
+            }
+        }
+        return evidence.isEmpty() ? Finding.clean(DriftCheck.ETC) : Finding.drift(DriftCheck.ETC, evidence);
+    }
+
+    static Finding units(List<String> lines) {
+        if (lines == null) {
+            return Finding.unknown(DriftCheck.UNITS, "the host did not answer the check");
+        }
+        if (lines.equals(List.of("none"))) {
+            return Finding.unknown(DriftCheck.UNITS, "no systemd to ask");
+        }
+        List<String> evidence = new ArrayList<>();
+        Map<String, String> unit = new HashMap<>();
+        for (String line : lines) {
+            int eq = line.indexOf('=');
+            if (eq < 0) {
+                return Finding.unknown(DriftCheck.UNITS, "systemctl did not answer as expected: " + line);
+            }
+            String key = line.substring(0, eq);
+            if (key.equals("Id") && !unit.isEmpty()) {
+                judge(unit, evidence);
+                unit = new HashMap<>();
+            }
+            unit.put(key, line.substring(eq + 1));
+        }
+        if (!unit.isEmpty()) {
+            judge(unit, evidence);
+        }
+        return evidence.isEmpty() ? Finding.clean(DriftCheck.UNITS) : Finding.drift(DriftCheck.UNITS, evidence);
+    }
+
+    /**
+     * A wanted unit has drifted when it failed, is not loaded, or is inactive without being a
+     * oneshot that ran to success (those are inactive once done, as NixOS's many setup units are).
+     */
+    private static void judge(Map<String, String> u, List<String> evidence) {
+        String id = u.getOrDefault("Id", "?");
+        String active = u.getOrDefault("ActiveState", "");
+        String result = u.getOrDefault("Result", "");
+        if ("not-found".equals(u.get("LoadState"))) {
+            evidence.add(id + " is not loaded");
+        } else if (active.equals("failed")) {
+            evidence.add(id + " failed (" + result + ")");
+        } else if (active.equals("inactive")) {
+            boolean ranOnce = "oneshot".equals(u.get("Type")) && "no".equals(u.get("RemainAfterExit")) && "success".equals(result);
+            if (!ranOnce) {
+                evidence.add(id + " is inactive");
+            }
+        }
+    }
+}
