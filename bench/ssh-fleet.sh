@@ -41,12 +41,12 @@ mkdir -p "$work/fleet/hosts"; cp -r examples/fleet/lib examples/fleet/flake.nix 
 for i in $(seq 1 "$MAX"); do printf '{ motd = "h%s v1"; }\n' "$i" > "$work/fleet/hosts/h$i.nix"; done
 git -C "$work/fleet" init -q -b main && git -C "$work/fleet" add -A && git -C "$work/fleet" commit -q -m v1
 
-run_driftless() { # count -> starts Driftless managing h1..h<count>
-  local count=$1 args=()
+run_driftless() { # count [extra -D...] -> starts Driftless managing h1..h<count>
+  local count=$1 args=("${@:2}")
   for i in $(seq 1 "$count"); do
     args+=("-Ddriftless.hosts.h$i.target=ssh://root@$(ip_of "$i"):22" "-Ddriftless.hosts.h$i.health-check=none")
   done
-  java @config/jvm.options -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data-$count" -Ddriftless.git.url="file://$work/fleet" \
+  java @config/jvm.options -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data-$count-${#args[@]}" -Ddriftless.git.url="file://$work/fleet" \
     -Ddriftless.git.poll-interval=1h -Ddriftless.webhook.generic.secret="$WEBHOOK_SECRET" -Ddriftless.reconcile.interval=5s -Ddriftless.deploy.parallelism="$PAR" \
     "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" -Ddriftless.nix.signing-key-file="$work/signing.sec" \
     -Ddriftless.ssh.known-hosts-file="$work/known_hosts" -Ddriftless.ssh.private-key-file="$work/client_key" \
@@ -78,6 +78,14 @@ for count in 20 50; do
     "$count" "$mean" "$max" "$n"
   stop_driftless
 done
+# The same 50 hosts with the deep drift checks off: the system check alone. These hosts have neither a
+# NixOS /etc nor systemd, so the checks cost their round trip and answer "unknown": a floor, not a NixOS figure.
+run_driftless 50 -Ddriftless.drift.etc=ignore -Ddriftless.drift.units=ignore
+wait_all_in_sync 50 "$(git -C "$work/fleet" rev-parse HEAD)"
+read -r n0 mean0 max0 <<< "$(resync_window "$port" 26)"
+stop_driftless
+printf '  RATIO 50 hosts, one resync with the deep drift checks vs the system check alone: %s ms / %s ms = %sx   [<= 2x; hosts without NixOS /etc or systemd]\n' \
+  "$mean" "$mean0" "$(awk -v a="$mean" -v b="$mean0" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 
 echo
 echo "Rollout: one commit changes h1..h$ROLL, commit -> all $ROLL hosts running it"
