@@ -58,6 +58,10 @@ public class LocalTransport implements HostTransport {
         if (!Files.isDirectory(root)) {
             throw new HostUnreachable("host root " + root + " does not exist");
         }
+        if (!machineRoot && !Files.isDirectory(root.resolve("etc/static"))) {
+            // Nothing a directory host without a NixOS /etc could answer: no process for it at every resync.
+            return dev.driftless.host.drift.Inspection.findings("#etc\nnone\n#units\nnone\n#end\n");
+        }
         ProcessResult result = ProcessRunner.run(List.of("sh", "-c", dev.driftless.host.drift.Inspection.script(root.toString())), Map.of(), timeout);
         return dev.driftless.host.drift.Inspection.findings(result.ok() ? result.stdout() : "");
     }
