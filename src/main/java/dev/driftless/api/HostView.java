@@ -48,10 +48,6 @@ public record HostView(String name, String target, String state, boolean inSync,
      * ({@code flake:<source>}, {@code configuration}, {@code hosts-default}, {@code default}). {@code settings} is null for an
      * unmanaged host.
      */
-    static HostView of(HostStatus s, boolean owned, HostSettings settings) {
-        return of(s, owned, settings, null);
-    }
-
     /** {@code drift}: the last deep drift findings, by check, when this controller reconciles the host and has checked it. */
     static HostView of(HostStatus s, boolean owned, HostSettings settings, dev.driftless.fleet.DriftFindings.Snapshot found) {
         HostRecord r = s.record() == null ? HostRecord.EMPTY : s.record();

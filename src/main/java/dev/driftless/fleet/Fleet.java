@@ -36,7 +36,7 @@ public class Fleet {
 
     private final Map<String, AtomicReference<HostStatus>> hosts = new ConcurrentSkipListMap<>();
     /** The hosts of the current inventory; the others are known from before and left alone, unmanaged. */
-    private volatile Set<String> managed = Set.of();
+    private volatile java.util.SortedSet<String> managed = java.util.Collections.emptySortedSet();
     private final Set<String> exported = ConcurrentHashMap.newKeySet();
 
     private final HostEvents events;
@@ -65,7 +65,7 @@ public class Fleet {
             }
             hosts.put(name, new AtomicReference<>(status));
         }
-        managed = Set.copyOf(inventory.current().names());
+        managed = sorted(inventory.current().names());
     }
 
     private static final String UNMANAGED = "not in the fleet's inventory: left running what it runs, not deployed to";
@@ -94,7 +94,7 @@ public class Fleet {
                 }
             }
         }
-        managed = Set.copyOf(inventory.names());
+        managed = sorted(inventory.names());
         removed.forEach(name -> update(name, s -> s.with(HostState.UNMANAGED, UNMANAGED)));
         return new Managed(added, removed);
     }
@@ -159,9 +159,13 @@ public class Fleet {
         }
     }
 
-    /** The managed hosts, in name order. */
+    /** The managed hosts, in name order: an unmodifiable snapshot, replaced whole when a commit changes them. */
     public Set<String> names() {
-        return new TreeSet<>(managed);
+        return managed;
+    }
+
+    private static java.util.SortedSet<String> sorted(Set<String> names) {
+        return java.util.Collections.unmodifiableSortedSet(new TreeSet<>(names));
     }
 
     public boolean manages(String name) {
