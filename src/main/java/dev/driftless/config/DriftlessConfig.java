@@ -269,6 +269,14 @@ public interface DriftlessConfig {
         /** {@code heal} redeploys the committed generation; {@code report} only records drift. */
         @WithDefault("heal")
         String policy();
+
+        /**
+         * How often the {@code store} drift check verifies each host's running closure
+         * ({@code nix-store --verify-path} reads every file of it); in between, its last finding
+         * stands. A new generation is verified at its first resync.
+         */
+        @WithDefault("1h")
+        Duration storeCheckInterval();
     }
 
     interface Deploy {

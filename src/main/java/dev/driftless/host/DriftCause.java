@@ -11,7 +11,9 @@ public enum DriftCause {
     /** It runs the committed generation, but files NixOS manages under /etc were changed (the deep check {@code etc}). */
     ETC("etc"),
     /** It runs the committed generation, but units it wants are failed or inactive (the deep check {@code units}). */
-    UNITS("units");
+    UNITS("units"),
+    /** It runs the committed generation, but store paths of its closure were modified (the deep check {@code store}). */
+    STORE("store");
 
     private final String label;
 
@@ -24,11 +26,13 @@ public enum DriftCause {
         return switch (check) {
             case ETC -> ETC;
             case UNITS -> UNITS;
+            case STORE -> STORE;
+            case REBOOT, PROFILES -> throw new IllegalArgumentException(check + " is information, never a cause");
         };
     }
 
     public boolean deep() {
-        return this == ETC || this == UNITS;
+        return this == ETC || this == UNITS || this == STORE;
     }
 
     public String label() {

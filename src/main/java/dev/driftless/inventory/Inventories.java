@@ -199,7 +199,13 @@ public final class Inventories {
                     from.put(field, DEFAULT);
                 }
                 try {
-                    policies.put(check, DriftPolicy.of(String.valueOf(value)));
+                    DriftPolicy policy = DriftPolicy.of(String.valueOf(value));
+                    if (policy == DriftPolicy.HEAL && !check.healable()) {
+                        errors.add(key + ": heal is not possible for " + check.label() + " (re-activating the generation does not put it right); "
+                                + (check.informational() ? "it is information: report or ignore" : "use report, and repair by hand (see docs/drift.md)"));
+                        policy = DriftPolicy.REPORT;
+                    }
+                    policies.put(check, policy);
                 } catch (IllegalArgumentException e) {
                     errors.add(key + ": " + e.getMessage());
                     policies.put(check, DriftPolicy.REPORT);

@@ -111,6 +111,16 @@ class InventoriesTest {
     }
 
     @Test
+    void healIsRefusedForChecksThatReactivationCannotPutRight() {
+        DeclaredHosts declared = driftless(Map.of("web1", Map.of("target", "ssh://root@198.18.0.2", "drift", Map.of("store", "heal", "etc", "heal"))));
+        Inventory.Resolution r = Inventories.resolve(declared, config(Map.of("driftless.drift.profiles", "heal", "driftless.drift.reboot", "ignore")));
+        String all = String.join("\n", r.errors());
+        assertTrue(all.contains("driftless.hosts.web1.drift.store: heal is not possible for store"), all);
+        assertTrue(all.contains("driftless.drift.profiles: heal is not possible for profiles") && all.contains("it is information"), all);
+        assertFalse(all.contains("drift.etc") || all.contains("drift.reboot"), "etc heals, reboot may be ignored: " + all);
+    }
+
+    @Test
     void badConfigurationIsNamedByItsKeyAndShowsNoPassword() {
         List<String> errors = Inventories.resolve(DeclaredHosts.NOTHING, config(Map.of(
                 "driftless.hosts.db1.target", "ssh://-oProxyCommand=reboot@db1",

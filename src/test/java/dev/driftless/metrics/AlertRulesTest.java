@@ -27,7 +27,7 @@ class AlertRulesTest {
     @Test
     void everyRuleIsValidPromQL() {
         ProcessResult result = promtool("check", "rules", "driftless-rules.yml");
-        assertTrue(result.ok() && result.stdout().contains("SUCCESS: 14 rules found"), result.stdout() + result.stderr());
+        assertTrue(result.ok() && result.stdout().contains("SUCCESS: 16 rules found"), result.stdout() + result.stderr());
     }
 
     @Test

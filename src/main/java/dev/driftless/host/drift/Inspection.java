@@ -24,31 +24,77 @@ public final class Inspection {
 
     private Inspection() {}
 
-    /** The script for a host whose file system starts at {@code root} ("" for a machine: SSH hosts, {@code local:/}). */
+    /** The script for a host whose file system starts at {@code root} ("" for a machine: SSH hosts, {@code local:/}), every check. */
     public static String script(String root) {
+        return script(root, java.util.EnumSet.allOf(DriftCheck.class));
+    }
+
+    /**
+     * The script for the checks in {@code checks} ({@code reboot} needs none: the observation
+     * answers it); a check left out prints no section, and {@link #findings} gives no finding for it.
+     */
+    public static String script(String root, Set<DriftCheck> checks) {
         String r = root.equals("/") ? "" : root;
-        return "(R='" + r.replace("'", "'\\''") + "'\n"
-                + "export LC_ALL=C\n"
-                + "echo '#etc'\n"
-                + "if [ -d \"$R/etc/static/\" ]; then\n"
-                + "  find \"$R/etc/static/\" -mindepth 1 -name '*.mode' -printf 'copied %P\\n' 2>/dev/null\n"
-                + "  cd \"$R/etc\" && find \"$R/etc/static/\" -mindepth 1 ! -type d ! -name '*.mode' ! -name '*.uid' ! -name '*.gid'"
-                + " -printf './%P\\n' 2>/dev/null | xargs -r -d '\\n' sh -c 'exec find \"$@\" -maxdepth 0 -printf \"%p|%y|%l\\n\"' find 2>&1\n"
-                + "else echo none; fi\n"
-                + "echo '#units'\n"
-                + "if [ -z \"$R\" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then\n"
-                + "  w=$(find -L /run/current-system/etc/systemd/system/multi-user.target.wants -mindepth 1 -maxdepth 1 -printf '%f\\n' 2>/dev/null | sort -u)\n"
-                + "  [ -z \"$w\" ] || systemctl show -p Id -p LoadState -p ActiveState -p Type -p RemainAfterExit -p Result -- $w\n"
-                + "else echo none; fi\n"
-                + "echo '#end')\n";
+        StringBuilder s = new StringBuilder("(R='" + r.replace("'", "'\\''") + "'\nexport LC_ALL=C\n");
+        if (checks.contains(DriftCheck.ETC)) {
+            s.append("echo '#etc'\n"
+                    + "if [ -d \"$R/etc/static/\" ]; then\n"
+                    + "  find \"$R/etc/static/\" -mindepth 1 -name '*.mode' -printf 'copied %P\\n' 2>/dev/null\n"
+                    + "  cd \"$R/etc\" && find \"$R/etc/static/\" -mindepth 1 ! -type d ! -name '*.mode' ! -name '*.uid' ! -name '*.gid'"
+                    + " -printf './%P\\n' 2>/dev/null | xargs -r -d '\\n' sh -c 'exec find \"$@\" -maxdepth 0 -printf \"%p|%y|%l\\n\"' find 2>&1\n"
+                    + "  cd /\n"
+                    + "else echo none; fi\n");
+        }
+        if (checks.contains(DriftCheck.UNITS)) {
+            s.append("echo '#units'\n"
+                    + "if [ -z \"$R\" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then\n"
+                    + "  w=$(find -L /run/current-system/etc/systemd/system/multi-user.target.wants -mindepth 1 -maxdepth 1 -printf '%f\\n' 2>/dev/null | sort -u)\n"
+                    + "  [ -z \"$w\" ] || systemctl show -p Id -p LoadState -p ActiveState -p Type -p RemainAfterExit -p Result -- $w\n"
+                    + "else echo none; fi\n");
+        }
+        if (checks.contains(DriftCheck.STORE)) {
+            // Reads every file of the closure: the caller runs it on a slower interval than the rest.
+            s.append("echo '#store'\n"
+                    + "if [ -z \"$R\" ] && command -v nix-store >/dev/null; then\n"
+                    + "  if c=$(nix-store -qR /run/current-system 2>&1); then echo \"$c\" | xargs -r nix-store --verify-path 2>&1; echo \"exit $?\";"
+                    + " else echo \"$c\" | head -n 3; fi\n"
+                    + "else echo none; fi\n");
+        }
+        if (checks.contains(DriftCheck.PROFILES)) {
+            // What nix-env -i or nix profile install put into the profiles every login of root or anyone sees.
+            s.append("echo '#profiles'\n"
+                    + "if [ -z \"$R\" ]; then\n"
+                    + "  for p in /nix/var/nix/profiles/default /nix/var/nix/profiles/per-user/root/profile /root/.nix-profile; do\n"
+                    + "    t=$(readlink -f \"$p\" 2>/dev/null) && [ -d \"$t\" ] || continue\n"
+                    + "    echo \"profile $p $t\"\n"
+                    + "    cat \"$t/manifest.nix\" \"$t/manifest.json\" 2>/dev/null | grep -o '/nix/store/[a-z0-9]\\{32\\}-[^\"/ ]*' | sort -u | sed 's|^|pkg |'\n"
+                    + "  done\n"
+                    + "else echo none; fi\n");
+        }
+        return s.append("echo '#end')\n").toString();
     }
 
     /** Each check's finding from what {@link #script} printed; a section that is missing is unknown. */
     public static List<Finding> findings(String out) {
+        return findings(out, java.util.EnumSet.of(DriftCheck.ETC, DriftCheck.UNITS));
+    }
+
+    /** The findings of {@code asked}, the checks the script was made for: one that did not answer is unknown. */
+    public static List<Finding> findings(String out, Set<DriftCheck> asked) {
         Map<String, List<String>> sections = sections(out);
         List<Finding> all = new ArrayList<>();
-        all.add(etc(sections.get("etc")));
-        all.add(units(sections.get("units")));
+        if (asked.contains(DriftCheck.ETC)) {
+            all.add(etc(sections.get("etc")));
+        }
+        if (asked.contains(DriftCheck.UNITS)) {
+            all.add(units(sections.get("units")));
+        }
+        if (asked.contains(DriftCheck.STORE)) {
+            all.add(store(sections.get("store")));
+        }
+        if (asked.contains(DriftCheck.PROFILES)) {
+            all.add(profiles(sections.get("profiles")));
+        }
         return all;
     }
 
@@ -135,6 +181,65 @@ public final class Inspection {
             judge(unit, evidence);
         }
         return evidence.isEmpty() ? Finding.clean(DriftCheck.UNITS) : Finding.drift(DriftCheck.UNITS, evidence);
+    }
+
+    static Finding store(List<String> lines) {
+        if (lines == null) {
+            return Finding.unknown(DriftCheck.STORE, "the host did not answer the check");
+        }
+        if (lines.equals(List.of("none"))) {
+            return Finding.unknown(DriftCheck.STORE, "no nix-store on the host to verify with");
+        }
+        List<String> evidence = new ArrayList<>();
+        String exit = null;
+        for (String line : lines) {
+            java.util.regex.Matcher m = MODIFIED.matcher(line);
+            if (m.find()) {
+                evidence.add(m.group(1) + " was modified (its contents no longer match the hash the store recorded)");
+            } else if (line.startsWith("exit ") && exit == null) {
+                exit = line.substring(5).strip();
+            } else {
+                return Finding.unknown(DriftCheck.STORE, "nix-store did not answer as expected: " + line);
+            }
+        }
+        if (exit == null || (!evidence.isEmpty() ? exit.equals("0") : !exit.equals("0"))) {
+            return Finding.unknown(DriftCheck.STORE, "nix-store --verify-path ended with " + exit + " and " + evidence.size() + " modified paths");
+        }
+        return evidence.isEmpty() ? Finding.clean(DriftCheck.STORE) : Finding.drift(DriftCheck.STORE, evidence);
+    }
+
+    private static final java.util.regex.Pattern MODIFIED = java.util.regex.Pattern.compile("^path '(/nix/store/[^']+)' was modified!");
+
+    static Finding profiles(List<String> lines) {
+        if (lines == null) {
+            return Finding.unknown(DriftCheck.PROFILES, "the host did not answer the check");
+        }
+        if (lines.equals(List.of("none"))) {
+            return Finding.unknown(DriftCheck.PROFILES, "a directory host has no profiles of its own");
+        }
+        Map<String, List<String>> byProfile = new LinkedHashMap<>();
+        Set<String> seen = new java.util.HashSet<>();
+        List<String> current = null;
+        for (String line : lines) {
+            if (line.startsWith("profile ")) {
+                String[] f = line.split(" ", 3);
+                // root's ~/.nix-profile is usually per-user/root/profile again: list each profile once.
+                current = f.length == 3 && seen.add(f[2]) ? byProfile.computeIfAbsent(f[1], k -> new ArrayList<>()) : null;
+            } else if (line.startsWith("pkg /nix/store/")) {
+                if (current != null) {
+                    current.add(line.substring("pkg /nix/store/".length() + 33));
+                }
+            } else {
+                return Finding.unknown(DriftCheck.PROFILES, "the check could not run: " + line);
+            }
+        }
+        List<String> evidence = new ArrayList<>();
+        byProfile.forEach((profile, pkgs) -> {
+            if (!pkgs.isEmpty()) {
+                evidence.add(profile + " holds " + String.join(", ", pkgs));
+            }
+        });
+        return evidence.isEmpty() ? Finding.clean(DriftCheck.PROFILES) : Finding.drift(DriftCheck.PROFILES, evidence);
     }
 
     /**

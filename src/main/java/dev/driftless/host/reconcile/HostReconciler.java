@@ -14,6 +14,9 @@ import dev.driftless.host.transport.TimedTransport;
 import dev.driftless.host.transport.Transports;
 import dev.driftless.metrics.DriftlessMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
+import dev.driftless.host.drift.DriftCheck;
+import dev.driftless.host.drift.Finding;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -36,6 +39,7 @@ public class HostReconciler {
     private final DriftlessMetrics metrics;
     private final FleetInventory inventory;
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
+    private final Map<String, StoreMark> stores = new ConcurrentHashMap<>();
 
     HostReconciler(Fleet fleet, Transports transports, FleetInventory inventory, HostRecorder recorder, DriftlessConfig config,
             HealthChecks checks, HostGoals goals, DriftlessMetrics metrics) {
@@ -64,7 +68,17 @@ public class HostReconciler {
         Decision decision = Decide.decide(before.record(), before.desired(), actual, heal(host), goals.of(host));
         Acted acted = actions(host, transport, before, actual).act(before, actual, decision);
         if (acted.state() == dev.driftless.host.HostState.IN_SYNC) {
-            acted = DeepDrift.check(acted, transport, inventory.of(host).drift());
+            var policies = inventory.of(host).drift();
+            StoreMark mark = stores.get(host);
+            boolean due = mark == null || !mark.path().equals(acted.actual().path())
+                    || !mark.at().plus(config.reconcile().storeCheckInterval()).isAfter(java.time.Instant.now());
+            acted = DeepDrift.check(acted, transport, policies,
+                    new DeepDrift.Plan(DeepDrift.Plan.scripted(policies, due), due ? List.of() : List.of(mark.finding())));
+            if (due && acted.deep() != null) {
+                String path = acted.actual().path();
+                acted.deep().findings().stream().filter(f -> f.check() == DriftCheck.STORE).findFirst()
+                        .ifPresent(f -> stores.put(host, new StoreMark(path, java.time.Instant.now(), f)));
+            }
         }
         return recorder.record(before, acted);
     }
@@ -76,6 +90,7 @@ public class HostReconciler {
 
     /** Drops this process's connection to the host, once another controller reconciles it. */
     public void forget(String host) {
+        stores.remove(host);
         Connection gone = connections.remove(host);
         if (gone != null) {
             gone.transport().close();
@@ -108,6 +123,9 @@ public class HostReconciler {
         connections.put(host, made);
         return made.transport();
     }
+
+    /** The last {@code store} finding of a host, for the generation at {@code path}, made at {@code at}. */
+    private record StoreMark(String path, java.time.Instant at, Finding finding) {}
 
     private record Connection(HostTarget target, boolean sudo, HostTransport transport) {}
 }

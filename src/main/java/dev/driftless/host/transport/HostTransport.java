@@ -15,10 +15,12 @@ public interface HostTransport {
 
     /**
      * Runs the deep drift checks ({@link dev.driftless.host.drift.Inspection}) against what the host
-     * runs now; a host that cannot run them reports every check unknown.
+     * runs now, those of {@code checks} that a script answers; a host that cannot run them reports
+     * each unknown.
      */
-    default java.util.List<dev.driftless.host.drift.Finding> inspect() throws HostUnreachable {
-        return dev.driftless.host.drift.Inspection.findings("");
+    default java.util.List<dev.driftless.host.drift.Finding> inspect(java.util.Set<dev.driftless.host.drift.DriftCheck> checks)
+            throws HostUnreachable {
+        return dev.driftless.host.drift.Inspection.findings("", checks);
     }
 
     /**

@@ -54,16 +54,17 @@ public class LocalTransport implements HostTransport {
 
     /** The deep checks run by this machine's shell against the host's directory ({@code local:/}: this machine). */
     @Override
-    public java.util.List<dev.driftless.host.drift.Finding> inspect() throws HostUnreachable {
+    public java.util.List<dev.driftless.host.drift.Finding> inspect(java.util.Set<dev.driftless.host.drift.DriftCheck> checks)
+            throws HostUnreachable {
         if (!Files.isDirectory(root)) {
             throw new HostUnreachable("host root " + root + " does not exist");
         }
         if (!machineRoot && !Files.isDirectory(root.resolve("etc/static"))) {
             // Nothing a directory host without a NixOS /etc could answer: no process for it at every resync.
-            return dev.driftless.host.drift.Inspection.findings("#etc\nnone\n#units\nnone\n#end\n");
+            return dev.driftless.host.drift.Inspection.findings("#etc\nnone\n#units\nnone\n#store\nnone\n#profiles\nnone\n#end\n", checks);
         }
-        ProcessResult result = ProcessRunner.run(List.of("sh", "-c", dev.driftless.host.drift.Inspection.script(root.toString())), Map.of(), timeout);
-        return dev.driftless.host.drift.Inspection.findings(result.ok() ? result.stdout() : "");
+        ProcessResult result = ProcessRunner.run(List.of("sh", "-c", dev.driftless.host.drift.Inspection.script(root.toString(), checks)), Map.of(), timeout);
+        return dev.driftless.host.drift.Inspection.findings(result.ok() ? result.stdout() : "", checks);
     }
 
     /** Where {@code part} of the toplevel {@code system} leads, or the part itself when it is a file. */

@@ -102,11 +102,10 @@ public class SshTransport implements HostTransport {
     }
 
     @Override
-    public java.util.List<dev.driftless.host.drift.Finding> inspect() throws HostUnreachable {
-        return dev.driftless.host.drift.Inspection.findings(read("inspect", INSPECT));
+    public java.util.List<dev.driftless.host.drift.Finding> inspect(java.util.Set<dev.driftless.host.drift.DriftCheck> checks)
+            throws HostUnreachable {
+        return dev.driftless.host.drift.Inspection.findings(read("inspect", dev.driftless.host.drift.Inspection.script("", checks)), checks);
     }
-
-    static final String INSPECT = dev.driftless.host.drift.Inspection.script("");
 
     /** What {@link #OBSERVE} printed, read. */
     static Actual observation(String out) {

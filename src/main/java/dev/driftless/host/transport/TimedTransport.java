@@ -40,8 +40,9 @@ public final class TimedTransport implements HostTransport {
     }
 
     @Override
-    public java.util.List<dev.driftless.host.drift.Finding> inspect() throws HostUnreachable {
-        return this.<java.util.List<dev.driftless.host.drift.Finding>, HostUnreachable, HostUnreachable>timed("inspect", inner::inspect);
+    public java.util.List<dev.driftless.host.drift.Finding> inspect(java.util.Set<dev.driftless.host.drift.DriftCheck> checks)
+            throws HostUnreachable {
+        return this.<java.util.List<dev.driftless.host.drift.Finding>, HostUnreachable, HostUnreachable>timed("inspect", () -> inner.inspect(checks));
     }
 
     @Override

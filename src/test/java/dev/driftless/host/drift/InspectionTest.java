@@ -10,6 +10,40 @@ import org.junit.jupiter.api.Test;
 class InspectionTest {
 
     @Test
+    void aModifiedStorePathIsNamedAndAVerifiedClosureIsClean() {
+        Finding store = Inspection.store(List.of(
+                "path '/nix/store/0h69mg4ybgiifi4h54mhpy6rkh47qclr-etc-motd' was modified! expected hash 'sha256:04zw', got 'sha256:0zrl'",
+                "exit 123"));
+        assertTrue(store.drift());
+        assertEquals(List.of("/nix/store/0h69mg4ybgiifi4h54mhpy6rkh47qclr-etc-motd was modified (its contents no longer match the hash the store recorded)"),
+                store.evidence());
+        Finding clean = Inspection.store(List.of("exit 0"));
+        assertTrue(clean.known() && !clean.drift());
+    }
+
+    @Test
+    void aStoreAnswerThatDoesNotAddUpIsUnknownNeverClean() {
+        assertFalse(Inspection.store(List.of("error: cannot connect to daemon")).known());
+        assertFalse(Inspection.store(List.of("exit 1")).known(), "failed with nothing named");
+        assertFalse(Inspection.store(List.of()).known(), "no exit status: cut short");
+        assertFalse(Inspection.store(List.of("none")).known());
+    }
+
+    @Test
+    void packagesInstalledIntoAProfileAreListedOncePerProfile() {
+        Finding profiles = Inspection.profiles(List.of(
+                "profile /nix/var/nix/profiles/per-user/root/profile /nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-user-environment",
+                "pkg /nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-hello-2.12",
+                "pkg /nix/store/cccccccccccccccccccccccccccccccc-ripgrep-13.0.0",
+                "profile /root/.nix-profile /nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-user-environment",
+                "pkg /nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-hello-2.12"));
+        assertTrue(profiles.drift());
+        assertEquals(List.of("/nix/var/nix/profiles/per-user/root/profile holds hello-2.12, ripgrep-13.0.0"), profiles.evidence());
+        assertFalse(Inspection.profiles(List.of()).drift(), "no profile: nothing installed");
+        assertFalse(Inspection.profiles(List.of("garbage")).known());
+    }
+
+    @Test
     void etcFilesThatStillPointIntoTheGenerationAreClean() {
         Finding etc = Inspection.etc(List.of("./motd|l|/etc/static/motd", "./ssh/sshd_config|l|/etc/static/ssh/sshd_config"));
         assertTrue(etc.known());

@@ -47,6 +47,7 @@ class SystemdDriftIT {
         config.put("driftless.hosts.web2.drift.etc", "heal");
         config.put("driftless.hosts.web2.drift.units", "heal");
         config.put("driftless.reconcile.interval", "2s");
+        config.put("driftless.reconcile.store-check-interval", "4s");
         app = DriftlessProcess.start(config, "systemd-drift");
     }
 
@@ -133,5 +134,46 @@ class SystemdDriftIT {
                 .body("drift.etc.status", equalTo("clean"))
                 .body("drift.units.evidence", hasItem("nginx.service is inactive")));
         assertEquals("inactive", hosts.ssh("web1", "systemctl is-active nginx.service || true").strip());
+    }
+
+    @Test
+    @Order(6)
+    void aModifiedStorePathOfTheRunningGenerationIsReportedAsStoreDriftAndClearsOnceRepaired() {
+        awaitInSync("web2");
+        String file = hosts.ssh("web2", "readlink -f /etc/static/motd").strip();
+        String storePath = file.substring(0, file.indexOf('/', "/nix/store/".length()) < 0 ? file.length() : file.indexOf('/', "/nix/store/".length()));
+        hosts.ssh("web2", "cp " + file + " /root/motd.orig && chmod u+w " + file + " && echo 'flipped bits' >> " + file);
+        await().atMost(WAIT).untilAsserted(() -> app.api().get("/api/v1/hosts/web2").then()
+                .body("state", equalTo("OutOfSync")).body("driftCause", equalTo("store"))
+                .body("drift.store.status", equalTo("drift"))
+                .body("drift.store.evidence[0]", containsString(storePath + " was modified")));
+        assertTrue(hosts.ssh("web2", "cat " + file).contains("flipped bits"), "re-activation does not touch the store: report only");
+        JsonPath incidents = app.api().get("/api/v1/incidents?host=web2").then().extract().jsonPath();
+        assertEquals("store", incidents.getString("[0].cause"));
+        assertTrue(io.restassured.RestAssured.get(app.url() + "/q/metrics").asString()
+                .contains("driftless_host_drift_check{check=\"store\",host=\"web2\"} 1.0"));
+
+        hosts.ssh("web2", "cat /root/motd.orig > " + file + " && chmod a-w " + file);
+        awaitInSync("web2");
+        app.api().get("/api/v1/hosts/web2").then().body("drift.store.status", equalTo("clean"));
+        assertTrue(app.api().get("/api/v1/incidents?host=web2").then().extract().jsonPath().getString("[0].closedAt") != null);
+    }
+
+    @Test
+    @Order(7)
+    void aPackageInstalledByHandIntoRootsProfileIsShownButLeavesTheHostInSync() {
+        awaitInSync("web2");
+        String pkg = hosts.ssh("web2", "readlink -f /etc/static/motd").strip();
+        pkg = pkg.substring(0, pkg.indexOf('/', "/nix/store/".length()) < 0 ? pkg.length() : pkg.indexOf('/', "/nix/store/".length()));
+        hosts.ssh("web2", "nix-env -p /nix/var/nix/profiles/default -i " + pkg + " 2>&1");
+        String name = pkg.substring("/nix/store/".length() + 33);
+        await().atMost(WAIT).untilAsserted(() -> app.api().get("/api/v1/hosts/web2").then()
+                .body("drift.profiles.status", equalTo("drift"))
+                .body("drift.profiles.evidence[0]", containsString("/nix/var/nix/profiles/default holds " + name)));
+        app.api().get("/api/v1/hosts/web2").then().body("state", equalTo("InSync")).body("drift.reboot.status", equalTo("clean"));
+    }
+
+    private static void awaitInSync(String host) {
+        await().atMost(WAIT).untilAsserted(() -> app.api().get("/api/v1/hosts/" + host).then().body("state", equalTo("InSync")));
     }
 }

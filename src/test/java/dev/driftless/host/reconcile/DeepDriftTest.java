@@ -50,7 +50,7 @@ class DeepDriftTest {
         java.util.Iterator<List<Finding>> next = answers.iterator();
         return new HostActionsTest.ScriptedHost(RUNS, failing) {
             @Override
-            public List<Finding> inspect() throws dev.driftless.host.transport.HostUnreachable {
+            public List<Finding> inspect(java.util.Set<DriftCheck> checks) throws dev.driftless.host.transport.HostUnreachable {
                 if (failing.get("inspect") instanceof dev.driftless.host.transport.HostUnreachable u) {
                     throw u;
                 }
@@ -103,6 +103,56 @@ class DeepDriftTest {
         assertEquals(IN_SYNC, DeepDrift.check(IN_SYNC, lost, policies("heal", "heal")));
         HostActionsTest.ScriptedHost off = host(Map.of(), List.of());
         assertEquals(IN_SYNC, DeepDrift.check(IN_SYNC, off, policies("ignore", "ignore")), "no answer was asked for");
+    }
+
+    private static final Finding STORE = Finding.drift(DriftCheck.STORE, List.of("/nix/store/bbb-etc-motd was modified"));
+
+    @Test
+    void informationalChecksAreShownButNeverMakeAHostOutOfSync() {
+        Finding reboot = DeepDrift.reboot(new dev.driftless.host.Actual("/nix/store/new-host", 4,
+                new dev.driftless.host.Boot("/nix/store/old-host", "/nix/store/new-host", true)));
+        assertEquals(true, reboot.drift());
+        Finding profiles = Finding.drift(DriftCheck.PROFILES, List.of("/root/.nix-profile holds hello-2.12"));
+        assertInstanceOf(DeepDrift.Verdict.Clean.class, DeepDrift.decide(List.of(reboot, profiles, UNITS_CLEAN), policies("heal", "heal")));
+        HostActionsTest.ScriptedHost h = host(Map.of(), List.of(List.of(Finding.clean(DriftCheck.ETC), UNITS_CLEAN, profiles)));
+        Acted acted = DeepDrift.check(IN_SYNC, h, policies("heal", "heal"));
+        assertEquals(dev.driftless.host.HostState.IN_SYNC, acted.state());
+        assertEquals(List.of(), h.calls, "nothing re-activated for information");
+        assertEquals(true, acted.deep().findings().contains(profiles), "but it is recorded");
+        assertEquals(false, DeepDrift.reboot(new dev.driftless.host.Actual("/nix/store/x", 1)).known(), "no boot observed: unknown");
+    }
+
+    @Test
+    void aModifiedStorePathIsReportedAndOutlivesAHealOfTheRest() {
+        HostActionsTest.ScriptedHost reportOnly = host(Map.of(), List.of(List.of(Finding.clean(DriftCheck.ETC), UNITS_CLEAN, STORE)));
+        Acted reported = DeepDrift.check(IN_SYNC, reportOnly, policies("heal", "heal"));
+        assertEquals(dev.driftless.host.HostState.OUT_OF_SYNC, reported.state());
+        assertEquals(dev.driftless.host.DriftCause.STORE, reported.cause());
+        assertEquals(List.of(), reportOnly.calls, "re-activation cannot repair a store path");
+
+        HostActionsTest.ScriptedHost both = host(Map.of(), List.of(List.of(ETC, UNITS_CLEAN, STORE), List.of(Finding.clean(DriftCheck.ETC), UNITS_CLEAN)));
+        Acted healed = DeepDrift.check(IN_SYNC, both, policies("heal", "heal"));
+        assertEquals(List.of("test " + RUNS.path()), both.calls);
+        assertEquals(dev.driftless.host.HostState.OUT_OF_SYNC, healed.state(), "etc healed, the store path still modified: " + healed.message());
+        assertEquals(dev.driftless.host.DriftCause.STORE, healed.cause());
+        org.junit.jupiter.api.Assertions.assertTrue(healed.message().startsWith("re-activated generation 3 to heal drift: etc"), healed.message());
+    }
+
+    @Test
+    void aStoreFindingCarriedFromAnEarlierRunCountsWithoutAskingTheHostAgain() {
+        java.util.List<java.util.Set<DriftCheck>> asked = new java.util.ArrayList<>();
+        HostActionsTest.ScriptedHost h = new HostActionsTest.ScriptedHost(RUNS, Map.of()) {
+            @Override
+            public List<Finding> inspect(java.util.Set<DriftCheck> checks) {
+                asked.add(checks);
+                return List.of(Finding.clean(DriftCheck.ETC), UNITS_CLEAN);
+            }
+        };
+        Map<DriftCheck, DriftPolicy> p = policies("report", "report");
+        Acted acted = DeepDrift.check(IN_SYNC, h, p, new DeepDrift.Plan(DeepDrift.Plan.scripted(p, false), List.of(STORE)));
+        assertEquals(dev.driftless.host.DriftCause.STORE, acted.cause());
+        assertEquals(false, asked.get(0).contains(DriftCheck.STORE), "not due: not verified again");
+        assertEquals(true, DeepDrift.Plan.scripted(p, true).contains(DriftCheck.STORE));
     }
 
     private static Map<DriftCheck, DriftPolicy> policies(String etc, String units) {
