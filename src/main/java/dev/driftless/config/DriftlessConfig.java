@@ -277,6 +277,14 @@ public interface DriftlessConfig {
          */
         @WithDefault("1h")
         Duration storeCheckInterval();
+
+        /**
+         * Watch each host for a generation switched by hand between resyncs: file-system
+         * notifications for {@code local:} hosts, one long-lived command over the SSH master
+         * connection for SSH hosts (a readlink pair a second there). The resync still runs.
+         */
+        @WithDefault("true")
+        boolean watch();
     }
 
     interface Deploy {

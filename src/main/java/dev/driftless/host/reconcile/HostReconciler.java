@@ -40,6 +40,7 @@ public class HostReconciler {
     private final FleetInventory inventory;
     private final Map<String, Connection> connections = new ConcurrentHashMap<>();
     private final Map<String, StoreMark> stores = new ConcurrentHashMap<>();
+    private final HostWatches watches;
 
     HostReconciler(Fleet fleet, Transports transports, FleetInventory inventory, HostRecorder recorder, DriftlessConfig config,
             HealthChecks checks, HostGoals goals, DriftlessMetrics metrics) {
@@ -51,6 +52,12 @@ public class HostReconciler {
         this.recorder = recorder;
         this.config = config;
         this.checks = checks;
+        this.watches = new HostWatches(config.reconcile().watch());
+    }
+
+    /** Where a host's watch reports a change: the scheduler wakes the host. */
+    public void onChange(java.util.function.Consumer<String> wake) {
+        watches.onChange(wake);
     }
 
     public ReconcileResult reconcile(String host) {
@@ -62,6 +69,7 @@ public class HostReconciler {
                 transport.awaitIdle(); // a step of the attempt cut short may still run there: see what it leaves
             }
             actual = transport.observe();
+            watches.ensure(host, transport);
         } catch (HostUnreachable e) {
             return recorder.record(before, actions(host, transport, before, null).unreachable(before.record(), null, e));
         }
@@ -88,9 +96,21 @@ public class HostReconciler {
                 (record, cause) -> recorder.started(before, actual, record, cause));
     }
 
+    /** No watch outlives the controller (the SSH ones would end by themselves within a second anyway). */
+    @jakarta.annotation.PreDestroy
+    void stopWatching() {
+        connections.keySet().forEach(watches::forget);
+    }
+
+    /** Stops watching a host that is no longer managed; a run of it in progress ends as it would. */
+    public void unwatch(String host) {
+        watches.forget(host);
+    }
+
     /** Drops this process's connection to the host, once another controller reconciles it. */
     public void forget(String host) {
         stores.remove(host);
+        watches.forget(host);
         Connection gone = connections.remove(host);
         if (gone != null) {
             gone.transport().close();
@@ -116,6 +136,7 @@ public class HostReconciler {
             return held.transport();
         }
         if (held != null) {
+            watches.forget(host);
             held.transport().close();
         }
         Connection made = new Connection(settings.target(), settings.sudo(),

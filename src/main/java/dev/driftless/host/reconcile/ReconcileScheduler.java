@@ -67,6 +67,7 @@ public class ReconcileScheduler implements HostWaker {
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(Math.max(1, config.deploy().parallelism()),
                 r -> daemon(r, "reconcile-" + n.incrementAndGet()));
+        reconciler.onChange(this::wake);
         this.queue = new HostQueue(pool, retries, this::runOnce, host -> controls && duties.owns(host) && fleet.manages(host), this::finished,
                 bound -> ThreadLocalRandom.current().nextLong(bound + 1));
     }
@@ -100,6 +101,7 @@ public class ReconcileScheduler implements HostWaker {
             gone.forEach(h -> {
                 queue.forget(h);
                 finished(h);
+                reconciler.unwatch(h);
             });
             LOG.infof("no longer reconciling %s: not in the inventory any more; left running what they run", change.removed());
         }

@@ -90,6 +90,15 @@ public interface HostTransport {
     /** Runs a health check command on the host; a non-zero exit or a timeout is a failure. */
     void checkHealth(String command, java.time.Duration timeout) throws HostUnreachable, StepFailed;
 
+    /**
+     * Starts watching the host for a change of its current-system link or system profile between
+     * resyncs, calling {@code changed} for each (not for where they start); empty where the host
+     * cannot be watched now, in which case the resync alone notices.
+     */
+    default java.util.Optional<HostWatch> watch(Runnable changed) {
+        return java.util.Optional.empty();
+    }
+
     /** Ends what this transport keeps open to the host (a session), once the host is no longer reconciled here. */
     default void close() {}
 }

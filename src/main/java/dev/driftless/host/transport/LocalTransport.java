@@ -67,6 +67,16 @@ public class LocalTransport implements HostTransport {
         return dev.driftless.host.drift.Inspection.findings(result.ok() ? result.stdout() : "", checks);
     }
 
+    @Override
+    public java.util.Optional<HostWatch> watch(Runnable changed) {
+        try {
+            return java.util.Optional.ofNullable(FileWatches.shared().watch(
+                    List.of(root.resolve("run"), root.resolve(PROFILE).getParent()), java.util.Set.of("current-system", "system"), changed));
+        } catch (IOException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
     /** Where {@code part} of the toplevel {@code system} leads, or the part itself when it is a file. */
     private String part(String system, String part) {
         Path in = (machineRoot ? Path.of(system) : root.resolve(system.substring(1))).resolve(part);

@@ -107,6 +107,15 @@ public class SshTransport implements HostTransport {
         return dev.driftless.host.drift.Inspection.findings(read("inspect", dev.driftless.host.drift.Inspection.script("", checks)), checks);
     }
 
+    @Override
+    public java.util.Optional<HostWatch> watch(Runnable changed) {
+        // Joins the master the last observation used; never starts one of its own (ControlMaster=no).
+        List<String> argv = new ArrayList<>(List.of("ssh"));
+        argv.addAll(options.forNix(target));
+        argv.addAll(List.of("--", target.destination(), SshWatch.LOOP));
+        return java.util.Optional.ofNullable(SshWatch.start(argv, changed));
+    }
+
     /** What {@link #OBSERVE} printed, read. */
     static Actual observation(String out) {
         String[] lines = out.split("\n", -1);

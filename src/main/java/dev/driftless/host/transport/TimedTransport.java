@@ -46,6 +46,11 @@ public final class TimedTransport implements HostTransport {
     }
 
     @Override
+    public java.util.Optional<HostWatch> watch(Runnable changed) {
+        return inner.watch(changed);
+    }
+
+    @Override
     public void awaitIdle() throws HostUnreachable {
         inner.awaitIdle();
     }
