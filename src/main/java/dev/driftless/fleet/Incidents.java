@@ -40,7 +40,11 @@ public class Incidents {
         Incident incident = store.openIncident(host, cause.label(), Instant.now(), commit, message);
         metrics.incident(host, cause.label());
         LOG.warnf("host %s commit %.12s: incident %d opened (%s): %s", host, commit, incident.id(), cause.label(), message);
-        events.publish(HostEvent.of(HostEvent.INCIDENT_OPENED, host, commit, data(incident, "message", message)));
+        Map<String, Object> data = data(incident, "message", message);
+        if (cause.deep()) {
+            data.put("check", cause.label()); // notifications name the deep check; the message carries its evidence
+        }
+        events.publish(HostEvent.of(HostEvent.INCIDENT_OPENED, host, commit, data));
     }
 
     /** Closes the host's open incident, if any, and records how long recovery took. */

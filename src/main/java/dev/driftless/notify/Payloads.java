@@ -52,7 +52,10 @@ final class Payloads {
         Map<String, Object> d = event.data();
         String commit = event.commit() == null ? "" : " (commit " + event.commit().substring(0, Math.min(12, event.commit().length())) + ")";
         return switch (event.type()) {
-            case HostEvent.INCIDENT_OPENED -> event.host() + " diverged: " + d.get("cause") + commit + ". " + d.getOrDefault("message", "");
+            case HostEvent.INCIDENT_OPENED -> d.get("check") != null
+                    ? event.host() + " drifted, " + d.get("check") + " check" + commit + ": "
+                            + String.valueOf(d.getOrDefault("message", "")).replaceFirst("^" + java.util.regex.Pattern.quote(d.get("check") + ": "), "")
+                    : event.host() + " diverged: " + d.get("cause") + commit + ". " + d.getOrDefault("message", "");
             case HostEvent.INCIDENT_CLOSED -> event.host() + " is in sync again after " + d.get("recoverySeconds") + " s (" + d.get("cause") + ")" + commit;
             case HostEvent.DEPLOYMENT_FAILED, HostEvent.DEPLOYMENT_ROLLED_BACK ->
                     event.host() + " deployment " + d.get("result") + commit + ": " + d.getOrDefault("message", "");

@@ -32,6 +32,18 @@ class PayloadsTest {
         }
     }
 
+    @Test
+    void aDeepDriftIncidentNamesItsCheckAndItsEvidenceInEveryKindOfNotification() throws Exception {
+        HostEvent event = HostEvent.of(HostEvent.INCIDENT_OPENED, "web1", "0123456789abcdef", Map.of("incident", 7, "cause", "etc", "check", "etc",
+                "message", "etc: runs the committed generation, but /etc/motd was replaced by a regular file"));
+        assertTrue(Payloads.text(event).startsWith("web1 drifted, etc check (commit 0123456789ab): runs the committed generation, but /etc/motd"),
+                Payloads.text(event));
+        for (String type : List.of("webhook", "slack", "ntfy")) {
+            String body = body(Payloads.request(type, URI.create("http://127.0.0.1:1/hook"), event));
+            assertTrue(body.contains("/etc/motd was replaced by a regular file") && body.contains("etc"), type + ": " + body);
+        }
+    }
+
     private static String body(HttpRequest request) throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         CompletableFuture<String> done = new CompletableFuture<>();
