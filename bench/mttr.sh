@@ -85,8 +85,9 @@ run() { # mode(watch|resync) -> $work/<mode>-<host>-{detect,total}
     for i in $(seq 1 "$n"); do
       sleep "$((RANDOM % 3)).$((RANDOM % 10))"   # not in step with anything
       before=$(api "localhost:$port/api/v1/incidents?host=$h&limit=1" | grep -o '"id":[0-9]*' | head -1 || true)
-      switch_by_hand "$h"
+      # From before the switch command: its own time (an ssh login, the activation) counts as detection time.
       injected=$(now_ms)
+      switch_by_hand "$h"
       while :; do
         latest=$(api "localhost:$port/api/v1/incidents?host=$h&limit=1" || true)
         id=$(printf '%s' "$latest" | grep -o '"id":[0-9]*' | head -1 || true)

@@ -59,13 +59,17 @@ head_sha() { git -C "$work/fleet" rev-parse HEAD; }
 secret=bench-$(date +%s%N)
 hostflags=()
 for h in "${hosts[@]}"; do hostflags+=("-Ddriftless.hosts.$h.target=ssh://root@${nspawn_ip[$h]}:22"); done
-java @config/jvm.options -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data" -Ddriftless.git.url="file://$work/fleet" \
-  -Ddriftless.git.poll-interval=1h -Ddriftless.reconcile.interval=1h -Ddriftless.webhook.generic.secret="$secret" \
-  "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" \
-  -Ddriftless.nix.signing-key-file="$work/signing.sec" -Ddriftless.ssh.known-hosts-file="$work/known_hosts" \
-  -Ddriftless.ssh.private-key-file="$work/client_key" "${hostflags[@]}" \
-  -jar target/quarkus-app/quarkus-run.jar > "$work/driftless.log" 2>&1 &
-app=$!
+start_driftless() { # [extra -D...]
+  java @config/jvm.options -Dquarkus.http.port="$port" -Ddriftless.data-dir="$work/data" -Ddriftless.git.url="file://$work/fleet" \
+    -Ddriftless.git.poll-interval=1h -Ddriftless.reconcile.interval=1h -Ddriftless.webhook.generic.secret="$secret" \
+    "-Ddriftless.nix.options=substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" \
+    -Ddriftless.nix.signing-key-file="$work/signing.sec" -Ddriftless.ssh.known-hosts-file="$work/known_hosts" \
+    -Ddriftless.ssh.private-key-file="$work/client_key" "${hostflags[@]}" "$@" \
+    -jar target/quarkus-app/quarkus-run.jar >> "$work/driftless.log" 2>&1 &
+  app=$!
+}
+stop_driftless() { kill "$app" 2>/dev/null; wait "$app" 2>/dev/null || true; app=; }
+start_driftless
 push() { # sha -> the signed generic webhook a Git server sends on a push
   local body sig
   body=$(printf '{"ref":"refs/heads/main","after":"%s","repository":"file://%s"}' "$1" "$work/fleet")
@@ -174,3 +178,23 @@ echo "    observes each host before and after, takes each host's deploy lock and
 echo "  by hand: nix eval; per host nix build, nix store sign, nix copy to ssh-ng, nix-env --set, systemd-run --wait"
 echo "    switch-to-configuration switch, readlink /run/current-system; '3 at once' runs the three hosts' steps with & and wait."
 echo "  load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+# --- What the deep drift checks cost on these hosts, which have a NixOS /etc (setup-etc's links
+# into /etc/static) and systemd units: resyncs every 2 s with every check (store included, at
+# every resync) against the system check alone, in the same run.
+echo
+echo "one resync of ${#hosts[@]} systemd hosts, every deep check at every resync vs the system check alone"
+for mode in all system; do
+  stop_driftless
+  if [ "$mode" = all ]; then start_driftless -Ddriftless.reconcile.interval=2s -Ddriftless.reconcile.store-check-interval=0s
+  else start_driftless -Ddriftless.reconcile.interval=2s -Ddriftless.drift.etc=ignore -Ddriftless.drift.units=ignore \
+    -Ddriftless.drift.store=ignore -Ddriftless.drift.profiles=ignore -Ddriftless.drift.reboot=ignore; fi
+  until api "localhost:$port/q/health/ready" >/dev/null 2>&1; do sleep 0.2; done
+  wait_all_in_sync "$(head_sha)" 120
+  read -r n mean max <<< "$(resync_window "$port" 16)"
+  eval "mean_$mode=$mean"
+  printf '  %-7s %2d resyncs, mean %5s ms, max %5s ms\n' "$mode" "$n" "$mean" "$max"
+  [ "$mode" = all ] && steps "$port" | awk '$1 == "observe" || $1 == "inspect" { printf "    step %-8s %4d calls, mean %6.1f ms\n", $1, $2, $3 }'
+done
+printf '  RATIO %d systemd hosts, one resync with every deep check vs the system check alone: %s ms / %s ms = %sx   [<= 2x]\n' \
+  "${#hosts[@]}" "$mean_all" "$mean_system" "$(ratio "$mean_all" "$mean_system")"

@@ -69,12 +69,12 @@ public class HostReconciler {
                 transport.awaitIdle(); // a step of the attempt cut short may still run there: see what it leaves
             }
             actual = transport.observe();
-            watches.ensure(host, transport);
         } catch (HostUnreachable e) {
             return recorder.record(before, actions(host, transport, before, null).unreachable(before.record(), null, e));
         }
         Decision decision = Decide.decide(before.record(), before.desired(), actual, heal(host), goals.of(host));
         Acted acted = actions(host, transport, before, actual).act(before, actual, decision);
+        watches.ensure(host, transport); // after acting: a first deployment makes what a local host's watch watches
         if (acted.state() == dev.driftless.host.HostState.IN_SYNC) {
             var policies = inventory.of(host).drift();
             StoreMark mark = stores.get(host);
