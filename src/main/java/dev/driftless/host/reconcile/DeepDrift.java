@@ -56,7 +56,16 @@ final class DeepDrift {
      * Which checks a run asks the host, and what earlier runs found that still holds: the
      * {@code store} check reads the whole closure, so between its runs its last finding is carried.
      */
-    record Plan(Set<DriftCheck> inspect, List<Finding> carried) {
+    record Plan(Set<DriftCheck> inspect, List<Finding> carried, List<Finding> prefetched) {
+
+        Plan(Set<DriftCheck> inspect, List<Finding> carried) {
+            this(inspect, carried, null);
+        }
+
+        /** The same checks, whose answers came with the observation ({@code findings} null: they did not). */
+        Plan answered(List<Finding> findings) {
+            return new Plan(inspect, carried, findings);
+        }
 
         static Plan every(Map<DriftCheck, DriftPolicy> policies) {
             return new Plan(scripted(policies, true), List.of());
@@ -85,7 +94,8 @@ final class DeepDrift {
         }
         List<Finding> found;
         try {
-            found = shown(look(acted, transport, plan.inspect(), plan.carried(), policies), policies);
+            found = shown(plan.prefetched() != null ? with(acted, plan.prefetched(), plan.carried(), policies)
+                    : look(acted, transport, plan.inspect(), plan.carried(), policies), policies);
         } catch (HostUnreachable e) {
             return acted; // the generation was just seen; the checks try again at the next resync
         }
@@ -135,7 +145,11 @@ final class DeepDrift {
     /** The host's answer to {@code checks}, with what the observation says of its boot and what earlier runs found. */
     private static List<Finding> look(Acted acted, HostTransport transport, Set<DriftCheck> checks, List<Finding> carried,
             Map<DriftCheck, DriftPolicy> policies) throws HostUnreachable {
-        List<Finding> all = new ArrayList<>(checks.isEmpty() ? List.of() : transport.inspect(checks));
+        return with(acted, checks.isEmpty() ? List.of() : transport.inspect(checks), carried, policies);
+    }
+
+    private static List<Finding> with(Acted acted, List<Finding> answered, List<Finding> carried, Map<DriftCheck, DriftPolicy> policies) {
+        List<Finding> all = new ArrayList<>(answered);
         all.addAll(carried);
         if (policies.getOrDefault(DriftCheck.REBOOT, DriftPolicy.REPORT) != DriftPolicy.IGNORE) {
             all.add(reboot(acted.actual()));

@@ -15,6 +15,8 @@ import dev.driftless.host.transport.Transports;
 import dev.driftless.metrics.DriftlessMetrics;
 import jakarta.enterprise.context.ApplicationScoped;
 import dev.driftless.host.drift.DriftCheck;
+import dev.driftless.host.drift.DriftPolicy;
+import dev.driftless.host.transport.Look;
 import dev.driftless.host.drift.Finding;
 import java.util.List;
 import java.util.Map;
@@ -63,32 +65,54 @@ public class HostReconciler {
     public ReconcileResult reconcile(String host) {
         HostStatus before = fleet.get(host).orElseThrow();
         HostTransport transport = connection(host);
-        Actual actual;
+        Map<DriftCheck, DriftPolicy> policies = inventory.of(host).drift();
+        // A host that ran its committed generation at the last look most likely still does: ask the
+        // deep checks in the same call, and use the answers if nothing was done to it.
+        boolean ranDesired = before.actual() != null && before.desired() != null && before.actual().path() != null
+                && before.actual().path().equals(before.desired().path());
+        DeepDrift.Plan plan = deepPlan(host, ranDesired ? before.actual().path() : null, policies);
+        Look look;
         try {
             if (before.record().attempt() != null && before.record().attempt().inProgress()) {
                 transport.awaitIdle(); // a step of the attempt cut short may still run there: see what it leaves
             }
-            actual = transport.observe();
+            look = ranDesired ? transport.look(plan.inspect()) : new Look(transport.observe(), null);
         } catch (HostUnreachable e) {
             return recorder.record(before, actions(host, transport, before, null).unreachable(before.record(), null, e));
         }
+        Actual actual = look.actual();
         Decision decision = Decide.decide(before.record(), before.desired(), actual, heal(host), goals.of(host));
         Acted acted = actions(host, transport, before, actual).act(before, actual, decision);
         watches.ensure(host, transport); // after acting: a first deployment makes what a local host's watch watches
         if (acted.state() == dev.driftless.host.HostState.IN_SYNC) {
-            var policies = inventory.of(host).drift();
-            StoreMark mark = stores.get(host);
-            boolean due = mark == null || !mark.path().equals(acted.actual().path())
-                    || !mark.at().plus(config.reconcile().storeCheckInterval()).isAfter(java.time.Instant.now());
-            acted = DeepDrift.check(acted, transport, policies,
-                    new DeepDrift.Plan(DeepDrift.Plan.scripted(policies, due), due ? List.of() : List.of(mark.finding())));
-            if (due && acted.deep() != null) {
+            if (!(decision instanceof Decision.Converged) || look.findings() == null || !actual.path().equals(before.actual().path())) {
+                plan = deepPlan(host, acted.actual().path(), policies); // what was asked before acting is stale
+            } else {
+                plan = plan.answered(look.findings());
+            }
+            acted = DeepDrift.check(acted, transport, policies, plan);
+            if (plan.inspect().contains(DriftCheck.STORE) && acted.deep() != null) {
                 String path = acted.actual().path();
                 acted.deep().findings().stream().filter(f -> f.check() == DriftCheck.STORE).findFirst()
                         .ifPresent(f -> stores.put(host, new StoreMark(path, java.time.Instant.now(), f)));
             }
         }
         return recorder.record(before, acted);
+    }
+
+    /**
+     * The deep checks to ask a host running {@code path}: the {@code store} check only when due
+     * (never for this generation, or not within {@code store-check-interval}); its last finding
+     * stands in between. No checks for a host not known to run anything.
+     */
+    private DeepDrift.Plan deepPlan(String host, String path, Map<DriftCheck, DriftPolicy> policies) {
+        if (path == null || policies.values().stream().allMatch(p -> p == DriftPolicy.IGNORE)) {
+            return new DeepDrift.Plan(java.util.Set.of(), List.of());
+        }
+        StoreMark mark = stores.get(host);
+        boolean due = mark == null || !mark.path().equals(path)
+                || !mark.at().plus(config.reconcile().storeCheckInterval()).isAfter(java.time.Instant.now());
+        return new DeepDrift.Plan(DeepDrift.Plan.scripted(policies, due), due ? List.of() : List.of(mark.finding()));
     }
 
     private HostActions actions(String host, HostTransport transport, HostStatus before, Actual actual) {

@@ -14,6 +14,14 @@ public interface HostTransport {
     Actual observe() throws HostUnreachable;
 
     /**
+     * Reads what the host runs and, in the same call where the host allows it, answers the deep
+     * checks {@code checks}; a host that cannot do both at once answers the observation alone.
+     */
+    default Look look(java.util.Set<dev.driftless.host.drift.DriftCheck> checks) throws HostUnreachable {
+        return new Look(observe(), null);
+    }
+
+    /**
      * Runs the deep drift checks ({@link dev.driftless.host.drift.Inspection}) against what the host
      * runs now, those of {@code checks} that a script answers; a host that cannot run them reports
      * each unknown.

@@ -102,6 +102,23 @@ public class SshTransport implements HostTransport {
     }
 
     @Override
+    public Look look(java.util.Set<dev.driftless.host.drift.DriftCheck> checks) throws HostUnreachable {
+        if (checks.isEmpty()) {
+            return new Look(observe(), null);
+        }
+        String out = read("observe", OBSERVE + "echo '" + LOOKED + "'\n" + dev.driftless.host.drift.Inspection.script("", checks));
+        int at = out.indexOf(LOOKED + "\n");
+        if (at < 0) {
+            return new Look(observation(out), null); // cut short: the checks are asked again on their own
+        }
+        return new Look(observation(out.substring(0, at)),
+                dev.driftless.host.drift.Inspection.findings(out.substring(at + LOOKED.length() + 1), checks));
+    }
+
+    /** Ends the observation's lines in a {@link #look}; no link target or check section reads so. */
+    private static final String LOOKED = "#observed";
+
+    @Override
     public java.util.List<dev.driftless.host.drift.Finding> inspect(java.util.Set<dev.driftless.host.drift.DriftCheck> checks)
             throws HostUnreachable {
         return dev.driftless.host.drift.Inspection.findings(read("inspect", dev.driftless.host.drift.Inspection.script("", checks)), checks);

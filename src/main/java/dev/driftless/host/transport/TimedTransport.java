@@ -45,6 +45,12 @@ public final class TimedTransport implements HostTransport {
         return this.<java.util.List<dev.driftless.host.drift.Finding>, HostUnreachable, HostUnreachable>timed("inspect", () -> inner.inspect(checks));
     }
 
+    /** Timed as the observation it mostly is: a resync's one call to a host that stays in sync. */
+    @Override
+    public Look look(java.util.Set<dev.driftless.host.drift.DriftCheck> checks) throws HostUnreachable {
+        return this.<Look, HostUnreachable, HostUnreachable>timed("observe", () -> inner.look(checks));
+    }
+
     @Override
     public java.util.Optional<HostWatch> watch(Runnable changed) {
         return inner.watch(changed);

@@ -155,6 +155,15 @@ class DeepDriftTest {
         assertEquals(true, DeepDrift.Plan.scripted(p, true).contains(DriftCheck.STORE));
     }
 
+    @Test
+    void answersThatCameWithTheObservationAreUsedWithoutAskingTheHostAgain() {
+        HostActionsTest.ScriptedHost h = host(Map.of(), List.of()); // any inspection would fail: it has no answers
+        Map<DriftCheck, DriftPolicy> p = policies("report", "report");
+        Acted acted = DeepDrift.check(IN_SYNC, h, p, DeepDrift.Plan.every(p).answered(List.of(ETC, UNITS_CLEAN)));
+        assertEquals(dev.driftless.host.DriftCause.ETC, acted.cause());
+        assertEquals(dev.driftless.host.HostState.OUT_OF_SYNC, acted.state());
+    }
+
     private static Map<DriftCheck, DriftPolicy> policies(String etc, String units) {
         return Map.of(DriftCheck.ETC, DriftPolicy.of(etc), DriftCheck.UNITS, DriftPolicy.of(units));
     }

@@ -190,4 +190,32 @@ class SshTransportTest {
         assertEquals(4, commands.size());
         assertEquals(SshTransport.OBSERVE, commands.get(0));
     }
+
+    /** One call answers both: the same observation and the same findings as the two calls apart, on a real shell. */
+    @Test
+    void aLookAnswersTheObservationAndTheDeepChecksInOneCallAsTheyAreAnsweredApart() throws Exception {
+        List<String> scripts = new ArrayList<>();
+        SshSession.Shell localShell = new SshSession.Shell() {
+            @Override
+            public java.util.Optional<String> run(String script, Duration limit) {
+                scripts.add(script);
+                ProcessResult r = dev.driftless.exec.ProcessRunner.run(List.of("sh", "-c", script), Map.of(), limit);
+                return java.util.Optional.of(r.stdout());
+            }
+
+            @Override
+            public void close() {}
+        };
+        SshTransport transport = new SshTransport(new HostTarget.Ssh("root", "web1", 22), OPTIONS, Map.of(), Duration.ofMinutes(1), false,
+                (argv, env, limit) -> { throw new AssertionError("the session answers"); }, localShell);
+        var checks = java.util.EnumSet.of(dev.driftless.host.drift.DriftCheck.ETC, dev.driftless.host.drift.DriftCheck.UNITS,
+                dev.driftless.host.drift.DriftCheck.PROFILES);
+        Look look = transport.look(checks);
+        assertEquals(1, scripts.size(), "one round trip");
+        assertEquals(transport.observe(), look.actual());
+        assertEquals(transport.inspect(checks), look.findings());
+        assertEquals(List.of(dev.driftless.host.drift.DriftCheck.ETC, dev.driftless.host.drift.DriftCheck.UNITS,
+                dev.driftless.host.drift.DriftCheck.PROFILES), look.findings().stream().map(dev.driftless.host.drift.Finding::check).toList());
+        assertEquals(null, transport.look(java.util.Set.of()).findings(), "nothing asked: the observation alone");
+    }
 }
