@@ -50,6 +50,15 @@ public record HostView(String name, String target, String state, boolean inSync,
      */
     /** {@code drift}: the last deep drift findings, by check, when this controller reconciles the host and has checked it. */
     static HostView of(HostStatus s, boolean owned, HostSettings settings, dev.driftless.fleet.DriftFindings.Snapshot found) {
+        return of(s, owned, settings, found, true);
+    }
+
+    /**
+     * {@code detail} false for the fleet's list: a check that is clean or unknown carries no
+     * evidence there (why a check is unknown is the same on every host of a kind, and a list of
+     * thousands of hosts would repeat it five times per host); the host's own view has it.
+     */
+    static HostView of(HostStatus s, boolean owned, HostSettings settings, dev.driftless.fleet.DriftFindings.Snapshot found, boolean detail) {
         HostRecord r = s.record() == null ? HostRecord.EMPTY : s.record();
         return new HostView(s.name(), s.target(), s.state().label(), s.inSync(),
                 s.desired() == null ? null : new DesiredView(s.desired().commit(), s.desired().committedAt(), s.desired().path()),
@@ -63,10 +72,10 @@ public record HostView(String name, String target, String state, boolean inSync,
                 s.rebootRequired(), s.actual() == null || s.actual().boot() == null ? null
                         : new BootView(s.actual().boot().booted(), s.actual().boot().bootDefault()),
                 settings != null, settings == null ? java.util.List.of() : settings.tags(),
-                settings == null ? java.util.Map.of() : new java.util.TreeMap<>(settings.from()), drift(found, settings));
+                settings == null ? java.util.Map.of() : new java.util.TreeMap<>(settings.from()), drift(found, settings, detail));
     }
 
-    private static java.util.Map<String, CheckView> drift(dev.driftless.fleet.DriftFindings.Snapshot found, HostSettings settings) {
+    private static java.util.Map<String, CheckView> drift(dev.driftless.fleet.DriftFindings.Snapshot found, HostSettings settings, boolean detail) {
         java.util.Map<String, CheckView> views = new java.util.TreeMap<>();
         if (found == null) {
             return views;
@@ -74,7 +83,7 @@ public record HostView(String name, String target, String state, boolean inSync,
         for (dev.driftless.host.drift.Finding f : found.findings()) {
             String policy = settings == null ? null : settings.drift().get(f.check()).label();
             views.put(f.check().label(), new CheckView(!f.known() ? "unknown" : f.drift() ? "drift" : "clean",
-                    f.evidence().stream().map(Redaction::redact).toList(), found.at(), policy));
+                    detail || f.drift() ? f.evidence().stream().map(Redaction::redact).toList() : java.util.List.of(), found.at(), policy));
         }
         return views;
     }

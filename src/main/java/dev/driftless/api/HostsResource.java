@@ -37,7 +37,8 @@ public class HostsResource {
 
     @GET
     public List<HostView> hosts() {
-        return fleet.all().stream().map(s -> HostView.of(s, duties.owns(s.name()), inventory.find(s.name()).orElse(null), findings.of(s.name()).orElse(null))).toList();
+        return fleet.all().stream().map(s -> HostView.of(s, duties.owns(s.name()), inventory.find(s.name()).orElse(null),
+                findings.of(s.name()).orElse(null), false)).toList();
     }
 
     @GET
