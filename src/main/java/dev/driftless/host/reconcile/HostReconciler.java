@@ -85,19 +85,22 @@ public class HostReconciler {
         Acted acted = actions(host, transport, before, actual).act(before, actual, decision);
         watches.ensure(host, transport); // after acting: a first deployment makes what a local host's watch watches
         if (acted.state() == dev.driftless.host.HostState.IN_SYNC) {
-            if (!(decision instanceof Decision.Converged) || look.findings() == null || !actual.path().equals(before.actual().path())) {
-                plan = deepPlan(host, acted.actual().path(), policies); // what was asked before acting is stale
-            } else {
-                plan = plan.answered(look.findings());
-            }
-            acted = DeepDrift.check(acted, transport, policies, plan);
-            if (plan.inspect().contains(DriftCheck.STORE) && acted.deep() != null) {
-                String path = acted.actual().path();
-                acted.deep().findings().stream().filter(f -> f.check() == DriftCheck.STORE).findFirst()
-                        .ifPresent(f -> stores.put(host, new StoreMark(path, java.time.Instant.now(), f)));
-            }
+            // The answers that came with the observation hold only if the run did nothing to the host.
+            boolean answered = decision instanceof Decision.Converged && look.findings() != null && actual.path().equals(before.actual().path());
+            acted = checkDeep(host, transport, acted, policies, answered ? plan.answered(look.findings()) : deepPlan(host, acted.actual().path(), policies));
         }
         return recorder.record(before, acted);
+    }
+
+    /** The deep drift checks of a run that left the host InSync; remembers the store check's finding for its interval. */
+    private Acted checkDeep(String host, HostTransport transport, Acted acted, Map<DriftCheck, DriftPolicy> policies, DeepDrift.Plan plan) {
+        Acted checked = DeepDrift.check(acted, transport, policies, plan);
+        if (plan.inspect().contains(DriftCheck.STORE) && checked.deep() != null) {
+            String path = checked.actual().path();
+            checked.deep().findings().stream().filter(f -> f.check() == DriftCheck.STORE).findFirst()
+                    .ifPresent(f -> stores.put(host, new StoreMark(path, java.time.Instant.now(), f)));
+        }
+        return checked;
     }
 
     /**
