@@ -65,6 +65,7 @@ public final class Inspection {
             s.append("echo '#profiles'\n"
                     + "if [ -z \"$R\" ]; then\n"
                     + "  for p in /nix/var/nix/profiles/default /nix/var/nix/profiles/per-user/root/profile /root/.nix-profile; do\n"
+                    + "    [ -e \"$p\" ] || continue\n" // a test, not a process: most hosts have none of them
                     + "    t=$(readlink -f \"$p\" 2>/dev/null) && [ -d \"$t\" ] || continue\n"
                     + "    echo \"profile $p $t\"\n"
                     + "    cat \"$t/manifest.nix\" \"$t/manifest.json\" 2>/dev/null | grep -o '/nix/store/[a-z0-9]\\{32\\}-[^\"/ ]*' | sort -u | sed 's|^|pkg |'\n"
