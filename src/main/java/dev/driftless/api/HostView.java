@@ -17,9 +17,12 @@ import java.util.Locale;
 public record HostView(String name, String target, String state, boolean inSync, DesiredView desired, ActualView actual,
         Instant driftSince, String driftCause, DeploymentView lastDeployment, String message, Instant observedAt, boolean owned,
         AppliedView lastApplied, AttemptView lastAttempt, QuarantineView quarantine, HoldView hold, boolean rebootRequired, BootView boot,
-        boolean managed, java.util.List<String> tags, java.util.Map<String, String> settingsFrom, java.util.Map<String, CheckView> drift) {
+        boolean managed, java.util.List<String> tags,
+        @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL) java.util.Map<String, String> settingsFrom,
+        java.util.Map<String, CheckView> drift) {
 
     /** A deep drift check's last result: {@code status} drift, clean or unknown; what shows it; when it was made. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     public record CheckView(String status, java.util.List<String> evidence, Instant at, String policy) {}
 
     /** {@code booted}: {@code /run/booted-system}; {@code bootDefault}: what the system profile, and so the next boot, points at. */
@@ -54,9 +57,9 @@ public record HostView(String name, String target, String state, boolean inSync,
     }
 
     /**
-     * {@code detail} false for the fleet's list: a check that is clean or unknown carries no
-     * evidence there (why a check is unknown is the same on every host of a kind, and a list of
-     * thousands of hosts would repeat it five times per host); the host's own view has it.
+     * {@code detail} false for the fleet's list, which stays small for thousands of hosts: each
+     * check's status, and evidence only where it drifts; no {@code settingsFrom}, and no check's
+     * {@code at}, {@code policy} or reason for being unknown. The host's own view has them all.
      */
     static HostView of(HostStatus s, boolean owned, HostSettings settings, dev.driftless.fleet.DriftFindings.Snapshot found, boolean detail) {
         HostRecord r = s.record() == null ? HostRecord.EMPTY : s.record();
@@ -72,7 +75,7 @@ public record HostView(String name, String target, String state, boolean inSync,
                 s.rebootRequired(), s.actual() == null || s.actual().boot() == null ? null
                         : new BootView(s.actual().boot().booted(), s.actual().boot().bootDefault()),
                 settings != null, settings == null ? java.util.List.of() : settings.tags(),
-                settings == null ? java.util.Map.of() : new java.util.TreeMap<>(settings.from()), drift(found, settings, detail));
+                !detail ? null : settings == null ? java.util.Map.of() : new java.util.TreeMap<>(settings.from()), drift(found, settings, detail));
     }
 
     private static java.util.Map<String, CheckView> drift(dev.driftless.fleet.DriftFindings.Snapshot found, HostSettings settings, boolean detail) {
@@ -82,8 +85,10 @@ public record HostView(String name, String target, String state, boolean inSync,
         }
         for (dev.driftless.host.drift.Finding f : found.findings()) {
             String policy = settings == null ? null : settings.drift().get(f.check()).label();
-            views.put(f.check().label(), new CheckView(!f.known() ? "unknown" : f.drift() ? "drift" : "clean",
-                    detail || f.drift() ? f.evidence().stream().map(Redaction::redact).toList() : java.util.List.of(), found.at(), policy));
+            String status = !f.known() ? "unknown" : f.drift() ? "drift" : "clean";
+            views.put(f.check().label(), detail
+                    ? new CheckView(status, f.evidence().stream().map(Redaction::redact).toList(), found.at(), policy)
+                    : new CheckView(status, f.drift() ? f.evidence().stream().map(Redaction::redact).toList() : null, null, null));
         }
         return views;
     }

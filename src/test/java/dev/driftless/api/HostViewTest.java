@@ -25,7 +25,8 @@ class HostViewTest {
         HostView listed = HostView.of(status, true, null, found, false);
         assertEquals(java.util.List.of("/etc/motd was replaced by a regular file"), listed.drift().get("etc").evidence());
         assertEquals("unknown", listed.drift().get("units").status());
-        assertEquals(java.util.List.of(), listed.drift().get("units").evidence());
+        assertEquals(null, listed.drift().get("units").evidence());
+        assertEquals(null, listed.settingsFrom(), "the host's own view has where its settings came from");
         assertEquals(java.util.List.of("no systemd to ask"), HostView.of(status, true, null, found).drift().get("units").evidence());
     }
 }
