@@ -38,7 +38,22 @@ public final class Inspection {
         StringBuilder s = new StringBuilder("(R='" + r.replace("'", "'\\''") + "'\nexport LC_ALL=C\n");
         if (checks.contains(DriftCheck.ETC)) {
             s.append("echo '#etc'\n"
-                    + "if [ -d \"$R/etc/static/\" ]; then\n"
+                    // A machine: one find, and the shell's own tests per file (no process per file): a file is
+                    // as setup-etc left it when it is a link that resolves to its /etc/static twin. Only a
+                    // file that is not gets a line, in the same shape as the general branch's.
+                    + "if [ -z \"$R\" ] && [ -d /etc/static/ ]; then\n"
+                    + "  find /etc/static/ -mindepth 1 \\( -name '*.mode' -printf 'copied %P\\n' \\) -o \\( ! -type d ! -name '*.mode' ! -name '*.uid'"
+                    + " ! -name '*.gid' -printf '%P\\n' \\) 2>/dev/null | while IFS= read -r n; do\n"
+                    + "    case $n in 'copied '*) echo \"$n\"; continue;; esac\n"
+                    + "    e=/etc/$n\n"
+                    + "    if [ -L \"$e\" ] && [ \"$e\" -ef \"/etc/static/$n\" ]; then :\n"
+                    + "    elif [ -L \"$e\" ]; then echo \"./$n|l|$(readlink \"$e\")\"\n"
+                    + "    elif [ -d \"$e\" ]; then echo \"./$n|d|\"\n"
+                    + "    elif [ -e \"$e\" ]; then echo \"./$n|f|\"\n"
+                    + "    else echo \"find: './$n': No such file or directory\"; fi\n"
+                    + "  done\n"
+                    // A directory host: its links name /etc/static absolutely, which here is the controller's: compare their text.
+                    + "elif [ -d \"$R/etc/static/\" ]; then\n"
                     + "  find \"$R/etc/static/\" -mindepth 1 -name '*.mode' -printf 'copied %P\\n' 2>/dev/null\n"
                     + "  cd \"$R/etc\" && find \"$R/etc/static/\" -mindepth 1 ! -type d ! -name '*.mode' ! -name '*.uid' ! -name '*.gid'"
                     + " -printf './%P\\n' 2>/dev/null | xargs -r -d '\\n' sh -c 'exec find \"$@\" -maxdepth 0 -printf \"%p|%y|%l\\n\"' find 2>&1\n"
@@ -48,7 +63,7 @@ public final class Inspection {
         if (checks.contains(DriftCheck.UNITS)) {
             s.append("echo '#units'\n"
                     + "if [ -z \"$R\" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then\n"
-                    + "  w=$(find -L /run/current-system/etc/systemd/system/multi-user.target.wants -mindepth 1 -maxdepth 1 -printf '%f\\n' 2>/dev/null | sort -u)\n"
+                    + "  w=; for u in /run/current-system/etc/systemd/system/multi-user.target.wants/*; do [ -e \"$u\" ] && w=\"$w ${u##*/}\"; done\n"
                     + "  [ -z \"$w\" ] || systemctl show -p Id -p LoadState -p ActiveState -p Type -p RemainAfterExit -p Result -- $w\n"
                     + "else echo none; fi\n");
         }

@@ -65,6 +65,29 @@ public class HostRecorder {
         LOG.infof("host %s commit %.12s: deploying %s (host runs %s)", host, desired.commit(), desired.path(), Decide.describe(actual));
     }
 
+    /**
+     * An informational check that starts to drift (packages installed by hand) makes no incident,
+     * but is said once: a history entry, a {@code drift.detected} event marked informational, a log
+     * line. {@code reboot} has its own event ({@code host.reboot-required}).
+     */
+    private void noticed(String host, String commit, HostStatus after, java.util.List<dev.driftless.host.drift.Finding> now) {
+        java.util.Set<dev.driftless.host.drift.DriftCheck> before = findings.of(host).map(s -> s.findings().stream()
+                .filter(dev.driftless.host.drift.Finding::drift).map(dev.driftless.host.drift.Finding::check)
+                .collect(java.util.stream.Collectors.toSet())).orElse(java.util.Set.of());
+        for (dev.driftless.host.drift.Finding f : now) {
+            if (!f.check().informational() || f.check() == dev.driftless.host.drift.DriftCheck.REBOOT || !f.drift() || before.contains(f.check())) {
+                continue;
+            }
+            Actual actual = after.actual();
+            store.append(host, new HistoryEntry(Instant.now(), HistoryEntry.DRIFT, commit, actual == null ? null : actual.path(),
+                    actual == null ? null : actual.generation(), after.state().label(), f.check().label(), "information: " + f.summary()));
+            events.publish(HostEvent.of(HostEvent.DRIFT_DETECTED, host, commit, Map.of("cause", f.check().label(), "check", f.check().label(),
+                    "evidence", f.summary(), "informational", true, "actualPath", String.valueOf(actual == null ? null : actual.path()),
+                    "desiredPath", after.desired() == null ? "null" : after.desired().path())));
+            LOG.infof("host %s commit %.12s: %s (information; the host stays %s)", host, commit, f.summary(), after.state().label());
+        }
+    }
+
     ReconcileResult record(HostStatus before, Acted acted) {
         String host = before.name();
         String commit = before.desired() == null ? null : before.desired().commit();
@@ -77,6 +100,7 @@ public class HostRecorder {
             manualRollback(host, commit, acted.actual(), before.actual());
         }
         if (acted.deep() != null) {
+            noticed(host, commit, after, acted.deep().findings());
             findings.record(host, acted.deep().findings());
             if (acted.deep().detected() != null && acted.cause() == null) {
                 drift(before, acted.deep().detected(), acted.actual(), acted.deep().evidence()); // healed in this run: opened, then closed below

@@ -171,6 +171,9 @@ class SystemdDriftIT {
                 .body("drift.profiles.status", equalTo("drift"))
                 .body("drift.profiles.evidence[0]", containsString("/nix/var/nix/profiles/default holds " + name)));
         app.api().get("/api/v1/hosts/web2").then().body("state", equalTo("InSync")).body("drift.reboot.status", equalTo("clean"));
+        app.api().get("/api/v1/hosts/web2/history").then()
+                .body("find { it.cause == 'profiles' }.message", containsString("information: profiles: /nix/var/nix/profiles/default holds " + name))
+                .body("find { it.cause == 'profiles' }.state", equalTo("InSync"));
     }
 
     private static void awaitInSync(String host) {
