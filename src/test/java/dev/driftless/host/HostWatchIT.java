@@ -99,7 +99,7 @@ class HostWatchIT {
     void aWatchLostWithItsConnectionIsMadeAgainAndStillSeesTheNextChange() {
         // End the host's watch loop as a dropped channel would (the bracket keeps this command itself from matching).
         String committed = hosts.currentSystem("web2");
-        hosts.ssh("web2", "pkill -f 'readlink /run/current-syste[m]' || true");
+        hosts.ssh("web2", "pkill -f " + LOOP + " || true");
         await().atMost(CONVERGE).until(() -> watchLoops().isEmpty());
         app.api().post("/api/v1/hosts/web2/sync").then().statusCode(org.hamcrest.Matchers.lessThan(300));
         await().atMost(CONVERGE).until(() -> !watchLoops().isEmpty()); // the reconcile that reached the host watches it again
@@ -119,9 +119,15 @@ class HostWatchIT {
         await().atMost(CONVERGE).untilAsserted(() -> app.api().get("/api/v1/hosts/" + host).then().body("state", equalTo("InSync")));
     }
 
+    /**
+     * Matches the watch loop's command line (its {@code same() {} function), and not the pgrep or
+     * pkill command that carries it: the bracket stands for the letter only in a pattern.
+     */
+    private static final String LOOP = "'sam[e]\\(\\) \\{'";
+
     /** The watch loops running on the host (the host shares this machine's processes, only its network is its own). */
     private static String watchLoops() {
-        return hosts.ssh("web2", "pgrep -f 'readlink /run/current-syste[m]' || true").strip();
+        return hosts.ssh("web2", "pgrep -f " + LOOP + " || true").strip();
     }
 
     private static void awaitInSync(String sha) {
