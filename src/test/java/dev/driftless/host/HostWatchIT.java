@@ -97,9 +97,10 @@ class HostWatchIT {
     @Test
     @Order(4)
     void aWatchLostWithItsConnectionIsMadeAgainAndStillSeesTheNextChange() {
-        // End the host's watch loop as a dropped channel would (the bracket keeps this command itself from matching).
+        // End the host's watch loop as a dropped channel would.
         String committed = hosts.currentSystem("web2");
-        hosts.ssh("web2", "pkill -f " + LOOP + " || true");
+        String loops = await().atMost(CONVERGE).until(HostWatchIT::watchLoops, l -> !l.isEmpty());
+        hosts.ssh("web2", "kill " + loops.replace('\n', ' ') + " || true");
         await().atMost(CONVERGE).until(() -> watchLoops().isEmpty());
         app.api().post("/api/v1/hosts/web2/sync").then().statusCode(org.hamcrest.Matchers.lessThan(300));
         await().atMost(CONVERGE).until(() -> !watchLoops().isEmpty()); // the reconcile that reached the host watches it again
@@ -125,9 +126,13 @@ class HostWatchIT {
      */
     private static final String LOOP = "'sam[e]\\(\\) \\{'";
 
-    /** The watch loops running on the host (the host shares this machine's processes, only its network is its own). */
+    /**
+     * The watch loops running on the host. The host shares this machine's processes (only its
+     * network is its own), so loops that other tests' hosts run are left out by their network namespace.
+     */
     private static String watchLoops() {
-        return hosts.ssh("web2", "pgrep -f " + LOOP + " || true").strip();
+        return hosts.ssh("web2", "for p in $(pgrep -f " + LOOP + "); do"
+                + " [ /proc/$p/ns/net -ef /proc/self/ns/net ] && echo $p; done; true").strip();
     }
 
     private static void awaitInSync(String sha) {
