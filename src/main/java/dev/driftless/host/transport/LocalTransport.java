@@ -31,8 +31,15 @@ public class LocalTransport implements HostTransport {
     private final Map<String, String> nixEnv;
     private final List<String> trustedKeys;
     private final Duration timeout;
+    private final LocalWork work;
 
     public LocalTransport(Path root, Map<String, String> nixEnv, List<String> trustedKeys, Duration timeout) {
+        this(root, nixEnv, trustedKeys, timeout, LocalWork.perCore());
+    }
+
+    /** {@code work}: shared by every local host of the process, so their steps together use each core once. */
+    public LocalTransport(Path root, Map<String, String> nixEnv, List<String> trustedKeys, Duration timeout, LocalWork work) {
+        this.work = work;
         this.root = root.toAbsolutePath().normalize();
         this.machineRoot = this.root.getParent() == null;
         this.nixEnv = nixEnv;
@@ -103,25 +110,25 @@ public class LocalTransport implements HostTransport {
             command.addAll(List.of("--extra-trusted-public-keys", key));
         }
         command.addAll(List.of("--to", "local?root=" + root, path));
-        run("copy", command, nixEnv);
+        nixStep("copy", command);
     }
 
     @Override
     public int setProfile(String path) throws StepFailed, HostUnreachable {
-        run("set profile", locked(profileCommand("--set", path)), nixEnv);
+        nixStep("set profile", locked(profileCommand("--set", path)));
         return generation();
     }
 
     @Override
     public String rollbackProfile() throws StepFailed, HostUnreachable {
-        run("roll back profile", locked(profileCommand("--rollback")), nixEnv);
+        nixStep("roll back profile", locked(profileCommand("--rollback")));
         return resolveInsideRoot(root.resolve(PROFILE));
     }
 
     @Override
     public void switchToGeneration(Actual generation) throws StepFailed, HostUnreachable {
         if (generation.generation() <= 0) {
-            run("set profile", locked(profileCommand("--set", generation.path())), nixEnv);
+            nixStep("set profile", locked(profileCommand("--set", generation.path())));
             return;
         }
         String step = "return to generation " + generation.generation();
@@ -129,7 +136,7 @@ public class LocalTransport implements HostTransport {
         if (!generation.path().equals(resolveInsideRoot(link))) {
             throw new StepFailed(step, "generation " + generation.generation() + " (" + generation.path() + ") is gone from the system profile");
         }
-        run(step, locked(profileCommand("--switch-generation", String.valueOf(generation.generation()))), nixEnv);
+        nixStep(step, locked(profileCommand("--switch-generation", String.valueOf(generation.generation()))));
     }
 
     /**
@@ -218,6 +225,13 @@ public class LocalTransport implements HostTransport {
         command.addAll(List.of("-p", root.resolve(PROFILE).toString()));
         command.addAll(List.of(args));
         return command;
+    }
+
+    /** A nix command on this machine's stores: it waits for one of {@link LocalWork}'s slots. */
+    private void nixStep(String step, List<String> command) throws StepFailed, HostUnreachable {
+        try (LocalWork.Slot slot = work.enter().orElseThrow(() -> new HostBusy(step + " did not start: Driftless is stopping"))) {
+            run(step, command, nixEnv);
+        }
     }
 
     private void run(String step, List<String> command, Map<String, String> env) throws StepFailed, HostUnreachable {

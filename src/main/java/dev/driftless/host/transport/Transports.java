@@ -13,6 +13,8 @@ public class Transports {
     private final DriftlessConfig config;
 
     private final SshOptions sshOptions;
+    /** Every local host's deploy steps share this machine's cores. */
+    private final LocalWork localWork = LocalWork.perCore();
 
     Transports(NixSettings nix, DriftlessConfig config, SshControl control) {
         this.nix = nix;
@@ -27,7 +29,7 @@ public class Transports {
     /** {@code sudo}: whether an SSH host's user changes the system through {@code sudo -n}. */
     public HostTransport forTarget(HostTarget target, boolean sudo) {
         if (target instanceof HostTarget.Local local) {
-            return new LocalTransport(local.root(), nix.env(), nix.trustedKeys(), config.deploy().timeout());
+            return new LocalTransport(local.root(), nix.env(), nix.trustedKeys(), config.deploy().timeout(), localWork);
         }
         return new SshTransport((HostTarget.Ssh) target, sshOptions, nix.env(), config.deploy().timeout(), sudo);
     }
