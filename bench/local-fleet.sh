@@ -117,6 +117,20 @@ by_hand 2>/dev/null
 for i in $(seq 1 "$N"); do printf '{ motd = "h%s v2"; }\n' "$i" > "$work/manual/hosts/h$i.nix"; done
 git -C "$work/manual" commit -q -am v2; t0=$(now_ms); by_hand 2>/dev/null; script=$(( $(now_ms) - t0 ))
 
+# The part of a one-host commit that Nix itself spends before any host is known to change: one
+# nix eval of a fresh commit (the git fetch of the whole flake source included), N-host and 3-host repositories.
+raw_eval() { # repo -> median ms over 3 fresh one-host commits
+  local i sha t0
+  for i in 1 2 3; do
+    printf '{ motd = "h1 raw %s"; }\n' "$(date +%s%N)" > "$1/hosts/h1.nix"; git -C "$1" commit -q -am "raw $i"
+    sha=$(git -C "$1" rev-parse HEAD); t0=$(now_ms)
+    nix eval --json "git+file://$1?ref=refs/heads/main&rev=$sha#nixosConfigurations" \
+      --apply 'cs: builtins.mapAttrs (n: c: c.config.system.build.toplevel.drvPath) cs' >/dev/null
+    echo $(( $(now_ms) - t0 ))
+  done | sort -n | sed -n 2p
+}
+evalN=$(raw_eval "$work/manual"); eval3=$(raw_eval "$work/fleet3")
+
 echo "Local fleet figures, $cores cores, $(nix --version)"
 printf '  50 hosts: first start %s ms to ready (Quarkus: %s); restart managing them %s ms to ready (Quarkus: %s), idle RSS %s MB   [< 3 s, < 250 MB]\n' \
   "$ready" "$quarkus" "$restart" "$restarted" "$rss50"
@@ -126,5 +140,7 @@ printf '  RATIO %s hosts, commit -> all InSync vs raw script (one build, one sig
   "$N" "$cores" "$all" "$script" "$(ratio "$all" "$script")"
 printf '  RATIO one-host commit, observed -> InSync (median of %s), %s-host fleet vs 3-host fleet: %s ms / %s ms = %sx   [0.8x-1.2x]\n' \
   "$rounds" "$N" "$oneN" "$one3" "$(ratio "$oneN" "$one3")"
+printf '    of which raw nix alone: nix eval of a fresh one-host commit, %s-host repo vs 3-host repo: %s ms / %s ms = %sx\n' \
+  "$N" "$evalN" "$eval3" "$(ratio "$evalN" "$eval3")"
 echo "  where the $N-host controller's time went (its own histograms, both rollouts), by total:"
 print_steps "$work/steps.txt"
