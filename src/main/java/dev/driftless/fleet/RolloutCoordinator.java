@@ -229,7 +229,10 @@ public class RolloutCoordinator {
         Fleet.Managed change = fleet.manage(pending.hosts(), pending.sha(), next);
         record(change, pending.hosts(), pending.sha());
         fleet.promote(next, duties);
-        LOG.infof("commit %.12s is now desired for %s", pending.sha(), next.keySet());
+        // Names in full only for a small fleet: a line per commit that lists 500 hosts says less, not more.
+        List<String> names = List.copyOf(new java.util.TreeSet<>(next.keySet()));
+        LOG.infof("commit %.12s is now desired for %d host(s): %s", pending.sha(), names.size(),
+                names.size() <= 10 ? String.join(", ", names) : String.join(", ", names.subList(0, 10)) + ", …");
         waker.manage(change);
         waker.wake(pending.wanted().keySet());
         pending = null;
