@@ -75,6 +75,11 @@ public final class Redaction {
                 masked = masked.replace(secret, MASK);
             }
         }
+        if (!masked.contains("://")) {
+            // No URL, so no credentials in one: the pattern would try every letter as the start of a
+            // scheme (a store path's hash is 32 of them), the most of what a 10,000-host list cost.
+            return masked;
+        }
         Matcher m = USER_INFO.matcher(masked);
         StringBuilder out = new StringBuilder(masked.length());
         while (m.find()) {
