@@ -3,12 +3,13 @@ package dev.driftless.host.transport;
 import java.util.concurrent.Semaphore;
 
 /**
- * How many deploy steps against stores on this machine run at once. Such a step (a {@code nix
- * copy} into a local store, {@code nix-env}, an activation script) works this machine's CPUs and
- * disk, not a network, so more of them than there are cores only makes each slower: measured by
+ * How many nix steps against stores on this machine run at once. Such a step (a {@code nix
+ * copy} into a local store, a {@code nix-env} profile change) works this machine's CPUs and disk,
+ * not a network, so more of them than there are cores only makes each slower: measured by
  * bench/local-fleet.sh on 2 cores, 500 directory hosts rolled out 1.55x to 1.74x slower than a
  * script at 4 at once, and 1.06x at 2. SSH hosts keep {@code driftless.deploy.parallelism}: their
- * steps mostly wait on the network.
+ * steps mostly wait on the network. Activations and health checks are not held here: they wait
+ * on services, and a slow one must not stall other hosts' copies.
  */
 public final class LocalWork {
 
