@@ -43,6 +43,18 @@ public interface DriftlessConfig {
         return "kafka".equals(bus());
     }
 
+    Startup startup();
+
+    interface Startup {
+        /**
+         * Load the classes a start-up needs on a second thread ({@code dev.driftless.boot.StartupClasses}).
+         * Read from the JVM's system properties or the environment ({@code DRIFTLESS_STARTUP_PRELOAD})
+         * before the configuration exists, so {@code application.properties} cannot set it.
+         */
+        @WithDefault("true")
+        boolean preload();
+    }
+
     Kafka kafka();
 
     interface Kafka {

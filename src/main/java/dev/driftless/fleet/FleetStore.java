@@ -35,13 +35,17 @@ public class FleetStore implements StateJournal.Changes {
     /** Why the last write failed, or null when it succeeded: readiness reports it. */
     private volatile String failing;
 
-    FleetStore(AgroalDataSource db, StateJournal journal) {
+    private final StateSchema schema;
+
+    FleetStore(AgroalDataSource db, StateJournal journal, StateSchema schema) {
         this.db = db;
         this.journal = journal;
+        this.schema = schema;
     }
 
     @PostConstruct
     void restore() {
+        schema.ensureCurrent();
         journal.replayInto(this);
     }
 

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
@@ -39,10 +40,11 @@ public class NixSettings {
     NixSettings(DriftlessConfig config) {
         List<String> options = config.nix().options().orElse(List.of());
         this.env = Map.of("NIX_CONFIG", nixConfig(System.getenv("NIX_CONFIG"), options));
+        // The probe build runs while the version and the key are read: three nix calls in the time of one.
+        CompletableFuture<ProcessResult> probe = config.role().works()
+                ? sandboxProbe(options, config.nix().allowUnsandboxed(), Path.of(config.dataDir()))
+                : null;
         this.version = detectVersion(env);
-        if (config.role().works()) {
-            requireSandbox(options, config.nix().allowUnsandboxed(), Path.of(config.dataDir()));
-        }
         if (!config.role().controls() && config.ssh().privateKeyFile().isPresent()) {
             LOG.warn("this worker has driftless.ssh.private-key-file, the key that logs in to hosts; workers never deploy, so"
                     + " remove it here (for ssh:// repositories give workers driftless.git.ssh-key-file, a read-only deploy key)");
@@ -53,6 +55,9 @@ public class NixSettings {
         keys.add(publicKey(signingKey, env));
         config.nix().trustedPublicKeys().ifPresent(keys::addAll);
         this.trustedKeys = List.copyOf(keys);
+        if (probe != null) {
+            requireSandbox(probe.join());
+        }
         LOG.infof("nix %d.%d found; closures are signed with %s", version[0], version[1], keys.get(0).split(":")[0]);
     }
 
@@ -103,13 +108,13 @@ public class NixSettings {
     /**
      * A process that builds commits refuses to start unless builds are sandboxed, proven by a
      * probe build, or the operator opted out knowingly. The check runs here, before any job can
-     * reach {@link NixCli}.
+     * reach {@link NixCli}. Returns the running probe, or null when none is needed.
      */
-    private void requireSandbox(List<String> options, boolean allowUnsandboxed, Path dataDir) {
+    private CompletableFuture<ProcessResult> sandboxProbe(List<String> options, boolean allowUnsandboxed, Path dataDir) {
         if (allowUnsandboxed) {
             LOG.warnf("builds may run without Nix's sandbox (%s): a commit can read this process's keys and tokens",
                     BuildSandbox.OPT_OUT);
-            return;
+            return null;
         }
         BuildSandbox.weakening(options).ifPresent(option -> {
             throw new IllegalStateException("driftless.nix.options sets `" + option + "`, which lets a commit's builds run outside"
@@ -117,7 +122,15 @@ public class NixSettings {
                     + " to build unsandboxed knowingly");
         });
         String probe = BuildSandbox.probeExpression(dataDir.toAbsolutePath().toString(), java.util.UUID.randomUUID().toString());
-        ProcessResult result = ProcessRunner.run(List.of("nix", "build", "--impure", "--no-link", "--json", "--expr", probe), env, QUICK);
+        List<String> command = List.of("nix", "build", "--impure", "--no-link", "--json", "--expr", probe);
+        return CompletableFuture.supplyAsync(() -> ProcessRunner.run(command, env, QUICK), task -> {
+            Thread thread = new Thread(task, "nix-sandbox-probe");
+            thread.setDaemon(true);
+            thread.start();
+        });
+    }
+
+    private static void requireSandbox(ProcessResult result) {
         BuildSandbox.Outcome outcome = BuildSandbox.judge(result);
         switch (outcome.verdict()) {
             case ISOLATED -> LOG.infof("builds are sandboxed: %s", outcome.detail());
