@@ -2,7 +2,6 @@ package dev.driftless.fleet;
 
 import io.agroal.api.AgroalDataSource;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.inject.Instance;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,11 +25,9 @@ class StateSchema {
     static final int VERSION = 4;
 
     private final AgroalDataSource db;
-    private final Instance<Flyway> flyway;
 
-    StateSchema(AgroalDataSource db, Instance<Flyway> flyway) {
+    StateSchema(AgroalDataSource db) {
         this.db = db;
-        this.flyway = flyway;
     }
 
     void ensureCurrent() {
@@ -42,8 +39,13 @@ class StateSchema {
         }
         if (needsMigration(applied)) {
             LOG.debugf("state store schema at %s, migrating to %d", applied, VERSION);
-            flyway.get().migrate();
+            migrate(db);
         }
+    }
+
+    /** Flyway as Quarkus would configure it for this data source, built only when a migration is due. */
+    static void migrate(javax.sql.DataSource db) {
+        Flyway.configure(StateSchema.class.getClassLoader()).dataSource(db).locations("classpath:db/migration").load().migrate();
     }
 
     /** Flyway runs unless the store is exactly at this version: behind, unknown or ahead, it decides what to do. */
