@@ -24,14 +24,14 @@ public class EvaluationWorker {
 
     private static final int FETCH_ATTEMPTS = 3;
 
-    private final Nix nix;
     private final GitMirror mirror;
     private final DriftlessMetrics metrics;
+    private final LockedSources sources;
 
-    EvaluationWorker(Nix nix, GitMirror mirror, DriftlessMetrics metrics) {
-        this.nix = nix;
+    EvaluationWorker(GitMirror mirror, DriftlessMetrics metrics, LockedSources sources) {
         this.mirror = mirror;
         this.metrics = metrics;
+        this.sources = sources;
     }
 
     @Incoming(Channels.COMMITS_IN)
@@ -42,7 +42,7 @@ public class EvaluationWorker {
         String sha = commit.sha();
         try {
             fetchIfMissing(sha);
-            Nix.Evaluation evaluation = nix.evaluate(mirror.flakeRef(sha));
+            Nix.Evaluation evaluation = sources.evaluate(sha);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             metrics.evaluation("success", took);
             LOG.infof("commit %.12s evaluated in %d ms: %d configurations; hosts declared by: %s", sha, took.toMillis(),

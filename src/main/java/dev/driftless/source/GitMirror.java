@@ -18,6 +18,17 @@ public interface GitMirror {
     /** A flake reference that evaluates exactly {@code sha}, never a working tree that may have moved on. */
     String flakeRef(String sha);
 
+    /**
+     * Writes the files of commit {@code sha} under {@code into} as Nix's git fetcher exports them
+     * ({@code git archive}: contents, execute bits, symlinks), and returns what Nix records of the
+     * commit. Empty when only Nix's own export is exact for it: a submodule, or a
+     * {@code .gitattributes} (whose export-ignore and export-subst {@code git archive} applies).
+     */
+    java.util.Optional<Snapshot> export(String sha, java.nio.file.Path into) throws java.io.IOException;
+
+    /** What a flake sees of its commit besides the files: {@code self.lastModified} and {@code self.revCount}. */
+    record Snapshot(String sha, long lastModified, long revCount) {}
+
     /** The branch head after a fetch. */
     record Head(String sha, String message, String author, java.time.Instant committedAt) {}
 }

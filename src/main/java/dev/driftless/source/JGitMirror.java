@@ -10,7 +10,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
+import org.eclipse.jgit.lib.ObjectLoader;
+import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
@@ -125,6 +128,51 @@ public class JGitMirror implements GitMirror {
             return walk.isMergedInto(walk.parseCommit(ObjectId.fromString(ancestor)), walk.parseCommit(ObjectId.fromString(head)));
         } catch (IOException | IllegalArgumentException e) {
             return false; // a deployed commit gone from the mirror is not in the new history either
+        }
+    }
+
+    @Override
+    public java.util.Optional<Snapshot> export(String sha, Path into) throws IOException {
+        try (Git git = Git.open(dir.toFile()); RevWalk walk = new RevWalk(git.getRepository());
+                TreeWalk tree = new TreeWalk(git.getRepository())) {
+            RevCommit commit = walk.parseCommit(ObjectId.fromString(sha));
+            tree.addTree(commit.getTree());
+            tree.setRecursive(true);
+            Path root = into.toAbsolutePath().normalize();
+            Files.createDirectories(root);
+            while (tree.next()) {
+                FileMode mode = tree.getFileMode(0);
+                String name = tree.getNameString();
+                if (mode == FileMode.GITLINK || name.equals(".gitattributes")) {
+                    return java.util.Optional.empty();
+                }
+                Path file = root.resolve(tree.getPathString()).normalize();
+                if (!file.startsWith(root) || file.equals(root)) {
+                    throw new IOException("commit " + sha + " names a path outside its tree: " + tree.getPathString());
+                }
+                Files.createDirectories(file.getParent());
+                ObjectLoader blob = tree.getObjectReader().open(tree.getObjectId(0));
+                if (mode == FileMode.SYMLINK) {
+                    Files.createSymbolicLink(file, Path.of(new String(blob.getBytes(), java.nio.charset.StandardCharsets.UTF_8)));
+                    continue;
+                }
+                try (java.io.OutputStream out = Files.newOutputStream(file)) {
+                    blob.copyTo(out);
+                }
+                if (mode == FileMode.EXECUTABLE_FILE) {
+                    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+                }
+            }
+            walk.reset();
+            walk.setRetainBody(false);
+            walk.markStart(commit);
+            long count = 0;
+            while (walk.next() != null) {
+                count++;
+            }
+            return java.util.Optional.of(new Snapshot(sha, commit.getCommitTime(), count));
+        } catch (IllegalArgumentException e) {
+            throw new IOException("not a commit: " + sha, e);
         }
     }
 
