@@ -34,6 +34,7 @@ public class LockedSources {
 
     private final GitMirror mirror;
     private final Nix nix;
+    private final Scratch scratch = new Scratch(Path.of("/dev/shm"));
 
     LockedSources(GitMirror mirror, Nix nix) {
         this.mirror = mirror;
@@ -60,11 +61,18 @@ public class LockedSources {
     String flakeRef(String sha) {
         Path work = null;
         try {
-            Path base = mirror.directory().resolveSibling("sources");
-            Files.createDirectories(base);
-            work = Files.createTempDirectory(base, sha.substring(0, Math.min(12, sha.length())) + "-");
+            work = scratch.directory();
             Path tree = work.resolve("source");
-            Optional<GitMirror.Snapshot> snapshot = mirror.export(sha, tree);
+            Optional<GitMirror.Snapshot> snapshot;
+            try {
+                snapshot = mirror.export(sha, tree);
+            } catch (IOException e) {
+                // Memory full, most likely: the disk under the data directory is slower, but has room.
+                delete(work);
+                work = Files.createTempDirectory(Files.createDirectories(mirror.directory().resolveSibling("sources")), "source-");
+                tree = work.resolve("source");
+                snapshot = mirror.export(sha, tree);
+            }
             if (snapshot.isEmpty()) {
                 LOG.debugf("commit %.12s has a submodule or a .gitattributes: Nix fetches it itself", sha);
                 return mirror.flakeRef(sha);
@@ -87,7 +95,7 @@ public class LockedSources {
                 + "&lastModified=" + snapshot.lastModified() + "&narHash=" + URLEncoder.encode(narHash, StandardCharsets.UTF_8);
     }
 
-    private static void delete(Path dir) {
+    static void delete(Path dir) {
         if (dir == null) {
             return;
         }
