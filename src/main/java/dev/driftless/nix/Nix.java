@@ -11,9 +11,6 @@ public interface Nix {
 
     record Evaluation(Map<String, String> drvPaths, dev.driftless.inventory.DeclaredHosts declared) {}
 
-    /** Adds a directory to the store as a flake source ({@code <hash>-source}), as Nix's fetchers name one; returns its store path. */
-    String addSource(java.nio.file.Path dir) throws NixFailure;
-
     /**
      * Builds (or finds) the toplevels of a batch of hosts (host to drvPath) in one {@code nix
      * build}, signs their closures, hands them to the cache if one is set, and returns each host's

@@ -106,11 +106,6 @@ public class NixCli implements Nix {
         }
     }
 
-    @Override
-    public String addSource(java.nio.file.Path dir) throws NixFailure {
-        return nix("store", "add-path", "--name", "source", dir.toAbsolutePath().toString()).stdout().strip();
-    }
-
     /** A Nix string literal of {@code text}: nothing in it can end the string or interpolate. */
     static String nixString(String text) {
         return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("${", "\\${") + "\"";

@@ -2,40 +2,40 @@ package dev.driftless.job;
 
 import static dev.driftless.testing.Shell.sh;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.driftless.nix.Nix;
+import dev.driftless.nix.NixFailure;
 import dev.driftless.source.JGitMirror;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The locked reference against Nix's own fetch of the same commit, with the real nix. */
+/** The exported tree against Nix's own fetch of the same commit, with the real nix. */
 class LockedSourcesTest {
 
     @TempDir
     Path dir;
 
-    /** Only what LockedSources uses, done by the real nix. */
-    static final class StoreOnly implements Nix {
-        final Path dir;
-
-        StoreOnly(Path dir) {
-            this.dir = dir;
-        }
+    /** Evaluates what LockedSources hands it with the real nix and no git on its PATH, and records it. */
+    final class WithoutGit implements Nix {
+        final List<String> refs = new ArrayList<>();
+        final List<String> results = new ArrayList<>();
 
         @Override
-        public String addSource(Path tree) {
-            return sh(dir, "nix store add-path --name source \"$1\"", tree.toString());
-        }
-
-        @Override
-        public Evaluation evaluate(String flakeRef) {
-            throw new UnsupportedOperationException();
+        public Evaluation evaluate(String flakeRef) throws NixFailure {
+            refs.add(flakeRef);
+            try {
+                results.add(sh(dir, "PATH=/var/empty \"$1\" eval --json \"$2#info\"", sh(dir, "command -v nix"), flakeRef));
+            } catch (AssertionError e) {
+                throw new NixFailure(e.getMessage());
+            }
+            return new Evaluation(Map.of(), null);
         }
 
         @Override
@@ -49,40 +49,86 @@ class LockedSourcesTest {
         }
     }
 
-    private static final String FLAKE = "{ outputs = { self }: { info = { inherit (self) rev shortRev revCount lastModified narHash; out = self.outPath; };"
-            + " v = builtins.readFile ./hosts/a/v; run = builtins.readFile ./bin/run; }; }";
+    private static final String FLAKE = "{ outputs = { self }: { info = { inherit (self) rev shortRev revCount lastModified narHash;"
+            + " out = self.outPath; v = builtins.readFile ./hosts/a/v; }; }; }";
 
     @Test
-    void nixEvaluatesTheLockedTreeWithoutGitAndSeesWhatItsOwnFetchSees() throws Exception {
+    void nixEvaluatesTheExportedTreeWithoutGitAndSeesWhatItsOwnFetchSees() throws Exception {
         sh(dir, "git init -q -b main repo && cd repo && printf '%s' \"$1\" > flake.nix && mkdir -p hosts/a bin"
                 + " && echo one > hosts/a/v && printf '#!/bin/sh\\n' > bin/run && chmod +x bin/run && ln -s hosts/a/v link"
-                + " && git add -A && git commit -q -m one && echo two > hosts/a/v && git commit -q -am two", FLAKE);
+                + " && git add -A && git commit -q -m one && sleep 1 && echo two > hosts/a/v && git commit -q -am two", FLAKE);
         JGitMirror mirror = new JGitMirror("file://" + dir.resolve("repo"), "main", dir.resolve("git/mirror.git"), null);
         String sha = mirror.fetch().sha();
-        String locked = new LockedSources(mirror, new StoreOnly(dir)).flakeRef(sha);
-        assertTrue(locked.startsWith("path:/nix/store/") && locked.contains("narHash="), locked);
-        // First, before Nix has fetched this commit itself: with no git on its PATH, nix can only use the tree in the store.
-        String nix = sh(dir, "command -v nix");
-        String withoutGit = sh(dir, "PATH=/var/empty \"$1\" eval --json \"$2#info\"", nix, locked);
+        WithoutGit nix = new WithoutGit();
+        new LockedSources(mirror, nix).evaluate(sha);
+        assertEquals(1, nix.refs.size(), "the exported tree evaluated, no fallback: " + nix.refs);
+        assertTrue(nix.refs.get(0).startsWith("path:/") && nix.refs.get(0).contains("narHash="), nix.refs.get(0));
+        // Nix's own fetch of the commit, after: the tree it makes has the same store path, rev, revCount and lastModified.
         String ownFetch = sh(dir, "nix eval --json \"$1#info\"", mirror.flakeRef(sha));
-        assertEquals(ownFetch, withoutGit);
-        assertTrue(ownFetch.contains("\"revCount\":2"), ownFetch);
-        assertEquals("\"two\\n\"", sh(dir, "nix eval --json \"$1#v\"", locked));
+        assertEquals(ownFetch, nix.results.get(0));
+        assertTrue(ownFetch.contains("\"revCount\":2") && ownFetch.contains("\"v\":\"two\\n\""), ownFetch);
         String mine = Scratch.PREFIX + ProcessHandle.current().pid() + "-";
         try (var left = Files.list(Path.of("/dev/shm"))) {
-            assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(mine)), "the exported tree is removed once it is in the store");
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(mine)), "the exported tree is removed after the evaluation");
         }
     }
 
     @Test
     void aCommitWithGitattributesIsFetchedByNixItself() throws Exception {
-        sh(dir, "git init -q -b main repo && cd repo && printf '%s' \"$1\" > flake.nix && mkdir -p hosts/a bin"
-                + " && echo one > hosts/a/v && echo run > bin/run && echo 'hosts/a/v export-subst' > .gitattributes"
-                + " && git add -A && git commit -q -m one", FLAKE);
+        sh(dir, "git init -q -b main repo && cd repo && printf '%s' \"$1\" > flake.nix && mkdir -p hosts/a"
+                + " && echo one > hosts/a/v && echo 'hosts/a/v export-subst' > .gitattributes && git add -A && git commit -q -m one", FLAKE);
         JGitMirror mirror = new JGitMirror("file://" + dir.resolve("repo"), "main", dir.resolve("git/mirror.git"), null);
         String sha = mirror.fetch().sha();
-        String ref = new LockedSources(mirror, new StoreOnly(dir)).flakeRef(sha);
-        assertEquals(mirror.flakeRef(sha), ref);
-        assertEquals("\"one\\n\"", sh(dir, "nix eval --json \"$1#v\"", ref));
+        List<String> refs = new ArrayList<>();
+        new LockedSources(mirror, new Nix() {
+            @Override
+            public Evaluation evaluate(String flakeRef) {
+                refs.add(flakeRef);
+                return new Evaluation(Map.of(), null);
+            }
+
+            @Override
+            public Map<String, String> build(Map<String, String> drvPaths) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void fetch(Collection<String> outPaths) {
+                throw new UnsupportedOperationException();
+            }
+        }).evaluate(sha);
+        assertEquals(List.of(mirror.flakeRef(sha)), refs);
+    }
+
+    @Test
+    void aTreeThatFailsToEvaluateIsEvaluatedByNixsOwnFetchWhoseResultCounts() throws Exception {
+        sh(dir, "git init -q -b main repo && cd repo && echo '{ outputs = { self }: { info = 1; }; }' > flake.nix && git add -A && git commit -q -m one");
+        JGitMirror mirror = new JGitMirror("file://" + dir.resolve("repo"), "main", dir.resolve("git/mirror.git"), null);
+        String sha = mirror.fetch().sha();
+        List<String> refs = new ArrayList<>();
+        Nix.Evaluation plain = new Nix.Evaluation(Map.of("h", "/nix/store/x.drv"), null);
+        Nix.Evaluation result = new LockedSources(mirror, new Nix() {
+            @Override
+            public Evaluation evaluate(String flakeRef) throws NixFailure {
+                refs.add(flakeRef);
+                if (flakeRef.startsWith("path:")) {
+                    throw new NixFailure("the exported tree failed");
+                }
+                return plain;
+            }
+
+            @Override
+            public Map<String, String> build(Map<String, String> drvPaths) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void fetch(Collection<String> outPaths) {
+                throw new UnsupportedOperationException();
+            }
+        }).evaluate(sha);
+        assertEquals(2, refs.size());
+        assertEquals(mirror.flakeRef(sha), refs.get(1));
+        assertEquals(plain, result);
     }
 }
