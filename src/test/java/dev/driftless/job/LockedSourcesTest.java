@@ -22,31 +22,28 @@ class LockedSourcesTest {
     @TempDir
     Path dir;
 
-    /** Evaluates what LockedSources hands it with the real nix and no git on its PATH, and records it. */
-    final class WithoutGit implements Nix {
-        final List<String> refs = new ArrayList<>();
-        final List<String> results = new ArrayList<>();
+    interface Evaluator {
+        Nix.Evaluation evaluate(String flakeRef) throws NixFailure;
+    }
 
-        @Override
-        public Evaluation evaluate(String flakeRef) throws NixFailure {
-            refs.add(flakeRef);
-            try {
-                results.add(sh(dir, "PATH=/var/empty \"$1\" eval --json \"$2#info\"", sh(dir, "command -v nix"), flakeRef));
-            } catch (AssertionError e) {
-                throw new NixFailure(e.getMessage());
+    /** A Nix that only evaluates, as {@code evaluator} says: LockedSources needs nothing else. */
+    static Nix evaluating(Evaluator evaluator) {
+        return new Nix() {
+            @Override
+            public Evaluation evaluate(String flakeRef) throws NixFailure {
+                return evaluator.evaluate(flakeRef);
             }
-            return new Evaluation(Map.of(), null);
-        }
 
-        @Override
-        public Map<String, String> build(Map<String, String> drvPaths) {
-            throw new UnsupportedOperationException();
-        }
+            @Override
+            public Map<String, String> build(Map<String, String> drvPaths) {
+                throw new UnsupportedOperationException();
+            }
 
-        @Override
-        public void fetch(Collection<String> outPaths) {
-            throw new UnsupportedOperationException();
-        }
+            @Override
+            public void fetch(Collection<String> outPaths) {
+                throw new UnsupportedOperationException();
+            }
+        };
     }
 
     private static final String FLAKE = "{ outputs = { self }: { info = { inherit (self) rev shortRev revCount lastModified narHash;"
@@ -59,13 +56,24 @@ class LockedSourcesTest {
                 + " && git add -A && git commit -q -m one && sleep 1 && echo two > hosts/a/v && git commit -q -am two", FLAKE);
         JGitMirror mirror = new JGitMirror("file://" + dir.resolve("repo"), "main", dir.resolve("git/mirror.git"), null);
         String sha = mirror.fetch().sha();
-        WithoutGit nix = new WithoutGit();
-        new LockedSources(mirror, nix).evaluate(sha);
-        assertEquals(1, nix.refs.size(), "the exported tree evaluated, no fallback: " + nix.refs);
-        assertTrue(nix.refs.get(0).startsWith("path:/") && nix.refs.get(0).contains("narHash="), nix.refs.get(0));
+        // The real nix with no git on its PATH: it can only read the files Driftless wrote.
+        String nixBinary = sh(dir, "command -v nix");
+        List<String> refs = new ArrayList<>();
+        List<String> results = new ArrayList<>();
+        new LockedSources(mirror, evaluating(ref -> {
+            refs.add(ref);
+            try {
+                results.add(sh(dir, "PATH=/var/empty \"$1\" eval --json \"$2#info\"", nixBinary, ref));
+            } catch (AssertionError e) {
+                throw new NixFailure(e.getMessage());
+            }
+            return new Nix.Evaluation(Map.of(), null);
+        })).evaluate(sha);
+        assertEquals(1, refs.size(), "the exported tree evaluated, no fallback: " + refs);
+        assertTrue(refs.get(0).startsWith("path:/") && refs.get(0).contains("narHash="), refs.get(0));
         // Nix's own fetch of the commit, after: the tree it makes has the same store path, rev, revCount and lastModified.
         String ownFetch = sh(dir, "nix eval --json \"$1#info\"", mirror.flakeRef(sha));
-        assertEquals(ownFetch, nix.results.get(0));
+        assertEquals(ownFetch, results.get(0));
         assertTrue(ownFetch.contains("\"revCount\":2") && ownFetch.contains("\"v\":\"two\\n\""), ownFetch);
         String mine = Scratch.PREFIX + ProcessHandle.current().pid() + "-";
         try (var left = Files.list(Path.of("/dev/shm"))) {
@@ -80,23 +88,10 @@ class LockedSourcesTest {
         JGitMirror mirror = new JGitMirror("file://" + dir.resolve("repo"), "main", dir.resolve("git/mirror.git"), null);
         String sha = mirror.fetch().sha();
         List<String> refs = new ArrayList<>();
-        new LockedSources(mirror, new Nix() {
-            @Override
-            public Evaluation evaluate(String flakeRef) {
-                refs.add(flakeRef);
-                return new Evaluation(Map.of(), null);
-            }
-
-            @Override
-            public Map<String, String> build(Map<String, String> drvPaths) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public void fetch(Collection<String> outPaths) {
-                throw new UnsupportedOperationException();
-            }
-        }).evaluate(sha);
+        new LockedSources(mirror, evaluating(ref -> {
+            refs.add(ref);
+            return new Nix.Evaluation(Map.of(), null);
+        })).evaluate(sha);
         assertEquals(List.of(mirror.flakeRef(sha)), refs);
     }
 
@@ -107,26 +102,13 @@ class LockedSourcesTest {
         String sha = mirror.fetch().sha();
         List<String> refs = new ArrayList<>();
         Nix.Evaluation plain = new Nix.Evaluation(Map.of("h", "/nix/store/x.drv"), null);
-        Nix.Evaluation result = new LockedSources(mirror, new Nix() {
-            @Override
-            public Evaluation evaluate(String flakeRef) throws NixFailure {
-                refs.add(flakeRef);
-                if (flakeRef.startsWith("path:")) {
-                    throw new NixFailure("the exported tree failed");
-                }
-                return plain;
+        Nix.Evaluation result = new LockedSources(mirror, evaluating(ref -> {
+            refs.add(ref);
+            if (ref.startsWith("path:")) {
+                throw new NixFailure("the exported tree failed");
             }
-
-            @Override
-            public Map<String, String> build(Map<String, String> drvPaths) {
-                throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public void fetch(Collection<String> outPaths) {
-                throw new UnsupportedOperationException();
-            }
-        }).evaluate(sha);
+            return plain;
+        })).evaluate(sha);
         assertEquals(2, refs.size());
         assertEquals(mirror.flakeRef(sha), refs.get(1));
         assertEquals(plain, result);
