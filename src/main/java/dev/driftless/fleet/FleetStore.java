@@ -181,33 +181,11 @@ public class FleetStore implements StateJournal.Changes {
     }
 
     /**
-     * Makes a whole commit's generations desired at once, so no reader sees half a rollout. One
-     * batched MERGE: a promotion rewrites every host's row (each names the commit), and a
-     * statement per host was most of the time a one-host commit took on a large fleet.
+     * Makes a whole commit's generations desired at once, so no reader sees half a rollout
+     * ({@link DesiredRows}: hosts that keep their generation cost one statement, not a row each).
      */
     public void saveDesired(Map<String, Desired> desired) {
-        inTransaction(conn -> {
-            try (PreparedStatement st = conn.prepareStatement("merge into host_desired t using (values (cast(? as varchar(255)),"
-                    + " cast(? as varchar(64)), cast(? as timestamp with time zone), cast(? as varchar(1024)), cast(? as varchar(1024)),"
-                    + " cast(? as timestamp with time zone))) as s (host, commit_sha, committed_at, drv_path, out_path, updated_at)"
-                    + " on t.host = s.host when matched then update set commit_sha = s.commit_sha, committed_at = s.committed_at,"
-                    + " drv_path = s.drv_path, out_path = s.out_path, updated_at = s.updated_at"
-                    + " when not matched then insert (host, commit_sha, committed_at, drv_path, out_path, updated_at)"
-                    + " values (s.host, s.commit_sha, s.committed_at, s.drv_path, s.out_path, s.updated_at)")) {
-                Timestamp now = ts(Instant.now());
-                for (Map.Entry<String, Desired> e : desired.entrySet()) {
-                    Desired d = e.getValue();
-                    st.setString(1, e.getKey());
-                    st.setString(2, d.commit());
-                    st.setTimestamp(3, ts(d.committedAt()));
-                    st.setString(4, d.drvPath());
-                    st.setString(5, d.path());
-                    st.setTimestamp(6, now);
-                    st.addBatch();
-                }
-                st.executeBatch();
-            }
-        });
+        inTransaction(conn -> DesiredRows.write(conn, desired, ts(Instant.now())));
         journal.desired(desired);
     }
 
@@ -399,7 +377,7 @@ public class FleetStore implements StateJournal.Changes {
         return st;
     }
 
-    private static Timestamp ts(Instant instant) {
+    static Timestamp ts(Instant instant) {
         return instant == null ? null : Timestamp.from(instant);
     }
 
