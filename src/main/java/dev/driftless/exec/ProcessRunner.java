@@ -35,6 +35,16 @@ public final class ProcessRunner {
     }
 
     public static ProcessResult run(List<String> command, Map<String, String> env, Duration timeout, Path workDir) {
+        return run(command, env, timeout, workDir, null);
+    }
+
+    /**
+     * As {@link #run(List, Map, Duration, Path)}, with each line of stderr shown to {@code stderrLines}
+     * the moment it is written: a line it takes (returns true for) is not kept in the result. This is
+     * how a long {@code nix eval} reports what it has found so far.
+     */
+    public static ProcessResult run(List<String> command, Map<String, String> env, Duration timeout, Path workDir,
+            java.util.function.Predicate<String> stderrLines) {
         ProcessBuilder builder = new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(devNull()));
         builder.environment().putAll(env);
         if (workDir != null) {
@@ -47,8 +57,8 @@ public final class ProcessRunner {
         } catch (IOException e) {
             return new ProcessResult(command, 127, "", "cannot start " + command.get(0) + ": " + e.getMessage(), false, Duration.ZERO);
         }
-        Drain out = new Drain(process.getInputStream(), new BoundedOutput(STDOUT_HEAD, STDOUT_TAIL));
-        Drain err = new Drain(process.getErrorStream(), new BoundedOutput(STDERR_HEAD, STDERR_TAIL));
+        Drain out = new Drain(process.getInputStream(), new BoundedOutput(STDOUT_HEAD, STDOUT_TAIL), null);
+        Drain err = new Drain(process.getErrorStream(), new BoundedOutput(STDERR_HEAD, STDERR_TAIL), stderrLines);
         boolean timedOut = false;
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -102,22 +112,90 @@ public final class ProcessRunner {
         private final BoundedOutput kept;
         private final java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(1);
 
-        Drain(InputStream stream, BoundedOutput kept) {
+        Drain(InputStream stream, BoundedOutput kept, java.util.function.Predicate<String> lines) {
             this.kept = kept;
+            Lines split = lines == null ? null : new Lines(kept, lines);
             Thread reader = new Thread(() -> {
                 byte[] chunk = new byte[8192];
                 try (stream) {
                     for (int n; (n = stream.read(chunk)) >= 0; ) {
-                        kept.write(chunk, 0, n);
+                        if (split == null) {
+                            kept.write(chunk, 0, n);
+                        } else {
+                            split.write(chunk, n);
+                        }
                     }
                 } catch (IOException | UncheckedIOException e) {
                     // The process is gone; keep what was read.
                 } finally {
+                    if (split != null) {
+                        split.end();
+                    }
                     done.countDown();
                 }
             }, "process-drain");
             reader.setDaemon(true);
             reader.start();
+        }
+    }
+
+    /** Cuts a stream into lines for a reader that may take some of them; the rest are kept as they came. */
+    private static final class Lines {
+        private static final int LONGEST_LINE = 64 << 10;
+        private final BoundedOutput kept;
+        private final java.util.function.Predicate<String> reader;
+        private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        private boolean overlong;
+
+        Lines(BoundedOutput kept, java.util.function.Predicate<String> reader) {
+            this.kept = kept;
+            this.reader = reader;
+        }
+
+        void write(byte[] chunk, int length) {
+            for (int i = 0; i < length; i++) {
+                line.write(chunk[i]);
+                if (chunk[i] == '\n') {
+                    if (overlong) {
+                        keep();
+                        overlong = false;
+                    } else {
+                        offer();
+                    }
+                } else if (line.size() >= LONGEST_LINE) {
+                    keep(); // not a line a reader waits for: kept as it comes, to its end
+                    overlong = true;
+                }
+            }
+        }
+
+        void end() {
+            if (overlong) {
+                keep();
+            } else if (line.size() > 0) {
+                offer();
+            }
+        }
+
+        private void keep() {
+            kept.write(line.toByteArray(), 0, line.size());
+            line.reset();
+        }
+
+        private void offer() {
+            byte[] bytes = line.toByteArray();
+            line.reset();
+            String text = new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
+            boolean taken;
+            try {
+                taken = reader.test(text.endsWith("\n") ? text.substring(0, text.length() - 1) : text);
+            } catch (RuntimeException e) {
+                LOG.warnf("a reader of a process's output failed on a line: %s", e.toString());
+                taken = false;
+            }
+            if (!taken) {
+                kept.write(bytes, 0, bytes.length);
+            }
         }
     }
 }
