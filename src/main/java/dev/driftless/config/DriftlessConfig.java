@@ -110,6 +110,14 @@ public interface DriftlessConfig {
          */
         @WithDefault("100")
         int hostsPerBuild();
+
+        /**
+         * Whether a host whose drvPath changed is built the moment the evaluation reaches it, while
+         * the rest of the commit is still evaluated (the commit's build then finds it done). Unset:
+         * on when this process also runs the commit's builds (the in-process bus); off on the
+         * Kafka bus, where another worker with its own store may build it.
+         */
+        java.util.Optional<Boolean> ahead();
     }
 
     Git git();

@@ -12,6 +12,7 @@ import dev.driftless.source.GitMirror;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Map;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
 import org.jboss.logging.Logger;
@@ -27,11 +28,15 @@ public class EvaluationWorker {
     private final GitMirror mirror;
     private final DriftlessMetrics metrics;
     private final LockedSources sources;
+    private final BuildAhead ahead;
+    /** Every host's drvPath at the last commit evaluated here: what a host's new drvPath is compared with to build it ahead. */
+    private volatile Map<String, String> lastDrvPaths = Map.of();
 
-    EvaluationWorker(GitMirror mirror, DriftlessMetrics metrics, LockedSources sources) {
+    EvaluationWorker(GitMirror mirror, DriftlessMetrics metrics, LockedSources sources, BuildAhead ahead) {
         this.mirror = mirror;
         this.metrics = metrics;
         this.sources = sources;
+        this.ahead = ahead;
     }
 
     @Incoming(Channels.COMMITS_IN)
@@ -42,7 +47,12 @@ public class EvaluationWorker {
         String sha = commit.sha();
         try {
             fetchIfMissing(sha);
-            Nix.Evaluation evaluation = sources.evaluate(sha);
+            Nix.Evaluation evaluation;
+            // The hosts the commit's files name are evaluated first, and each changed host is built the moment it is seen.
+            try (BuildAhead.Session building = ahead.start(sha, lastDrvPaths)) {
+                evaluation = sources.evaluate(sha, new Nix.Progress(FirstHosts.guess(mirror.changedPaths(sha, FirstHosts.MOST)), building));
+            }
+            lastDrvPaths = evaluation.drvPaths();
             Duration took = Duration.ofNanos(System.nanoTime() - start);
             metrics.evaluation("success", took);
             LOG.infof("commit %.12s evaluated in %d ms: %d configurations; hosts declared by: %s", sha, took.toMillis(),

@@ -48,8 +48,8 @@ public class LockedSources {
         this.nix = nix;
     }
 
-    /** Every host's drvPath and the declared hosts of commit {@code sha}. */
-    public Nix.Evaluation evaluate(String sha) throws NixFailure {
+    /** Every host's drvPath and the declared hosts of commit {@code sha}; {@code progress} as in {@link Nix#evaluate}. */
+    public Nix.Evaluation evaluate(String sha, Nix.Progress progress) throws NixFailure {
         String plain = mirror.flakeRef(sha);
         Path work = null;
         try {
@@ -73,15 +73,15 @@ public class LockedSources {
                         e.getMessage());
             }
             if (ref.equals(plain)) {
-                return nix.evaluate(plain);
+                return nix.evaluate(plain, progress);
             }
             try {
-                return nix.evaluate(ref);
+                return nix.evaluate(ref, progress);
             } catch (NixFailure e) {
                 // Nix's own fetch decides; a broken commit fails there too, with the same error.
                 LOG.debugf("commit %.12s: evaluating its exported files failed (%s); evaluating the repository's commit", sha,
                         e.getMessage());
-                return nix.evaluate(plain);
+                return nix.evaluate(plain, progress);
             }
         } finally {
             delete(work);

@@ -51,7 +51,18 @@ final class EvalShares {
      */
     static String apply(List<String> share) {
         String wanted = share.stream().map(EvalShares::nixString).collect(Collectors.joining(" "));
-        return "cs: builtins.listToAttrs (map (n: { name = n; value = cs.${n}.config.system.build.toplevel.drvPath; }) [ " + wanted + " ])";
+        // Forced in the share's order (printing would go by name), each traced as it is known (NixCli.FOUND).
+        return "cs: let names = [ " + wanted + " ]; drvs = builtins.listToAttrs (map (n: { name = n; value = "
+                + "let d = cs.${n}.config.system.build.toplevel.drvPath; in builtins.trace \"driftless-drv ${n} ${d}\" d; }) names); "
+                + "in builtins.foldl' (acc: n: builtins.seq drvs.${n} acc) drvs names";
+    }
+
+    /** The names, those in {@code first} ahead of the rest (in its order), the rest by name. */
+    static List<String> firstThenByName(java.util.Collection<String> names, List<String> first) {
+        java.util.LinkedHashSet<String> ordered = new java.util.LinkedHashSet<>();
+        first.stream().filter(names::contains).forEach(ordered::add);
+        ordered.addAll(new java.util.TreeSet<>(names));
+        return List.copyOf(ordered);
     }
 
     static String nixString(String s) {

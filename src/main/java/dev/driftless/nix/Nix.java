@@ -6,8 +6,22 @@ import java.util.Map;
 /** The {@code nix} operations the workers need. Implementations must be safe to call concurrently. */
 public interface Nix {
 
-    /** Every {@code nixosConfigurations} host's toplevel drvPath at exactly this commit, and the hosts its flake declares. */
-    Evaluation evaluate(String flakeRef) throws NixFailure;
+    /**
+     * Every {@code nixosConfigurations} host's toplevel drvPath at exactly this commit, and the
+     * hosts its flake declares. The hosts {@code progress} names first (those that exist) are
+     * evaluated before the others, and each host's drvPath reaches {@code progress} the moment it
+     * is known, long before a large fleet's evaluation ends.
+     */
+    Evaluation evaluate(String flakeRef, Progress progress) throws NixFailure;
+
+    /** What an evaluation is asked to do first, and who hears of each host as it is evaluated. */
+    record Progress(java.util.List<String> first, java.util.function.BiConsumer<String, String> found) {
+        public static final Progress NONE = new Progress(java.util.List.of(), (host, drvPath) -> {});
+
+        public Progress {
+            first = java.util.List.copyOf(first);
+        }
+    }
 
     record Evaluation(Map<String, String> drvPaths, dev.driftless.inventory.DeclaredHosts declared) {}
 
@@ -17,6 +31,12 @@ public interface Nix {
      * out path. {@link BuildFailed} names the hosts whose toplevel did not build.
      */
     Map<String, String> build(Map<String, String> drvPaths) throws NixFailure;
+
+    /**
+     * Builds derivations into this process's store and does nothing else (no signing, no cache):
+     * work done ahead of {@link #build}, which then finds it done.
+     */
+    void realise(Collection<String> drvPaths) throws NixFailure;
 
     /** Makes closures a worker built valid in this process's store, from the cache if one is set. */
     void fetch(Collection<String> outPaths) throws NixFailure;

@@ -21,7 +21,14 @@ public class NixCli implements Nix {
 
     private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(NixCli.class);
 
-    static final String TOPLEVEL_DRVS = "cs: builtins.mapAttrs (n: c: c.config.system.build.toplevel.drvPath) cs";
+    /**
+     * Each host's toplevel drvPath, also written to stderr by {@code builtins.trace} the moment it
+     * is evaluated ({@link #FOUND}): the JSON on stdout comes only at the end.
+     */
+    static final String TOPLEVEL_DRVS = "cs: builtins.mapAttrs (n: c: let d = c.config.system.build.toplevel.drvPath; in "
+            + "builtins.trace \"driftless-drv ${n} ${d}\" d) cs";
+    /** How a traced drvPath shows on stderr: {@code trace: driftless-drv <host> <drvPath>}. */
+    static final String FOUND = "trace: driftless-drv ";
     /** The expression that evaluates a commit: resources/dev/driftless/nix/evaluate.nix. */
     static final String EVALUATE = resource("evaluate.nix");
 
@@ -40,6 +47,15 @@ public class NixCli implements Nix {
     private final int evalProcesses;
     /** How large and how slow the last evaluation was: what chooses the processes of the next when none are configured. */
     private volatile EvalShares.Last lastEvaluation;
+    /** drvPath to out path of what {@link #realise} built, the newest few thousand; its monitor guards {@link #realising} too. */
+    private final Map<String, String> realised = new java.util.LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+            return size() > 10_000;
+        }
+    };
+    /** The derivations a realise is building now. */
+    private final java.util.Set<String> realising = new java.util.HashSet<>();
     /** Where the shares of one evaluation run; a thread only waits for its process. */
     private final java.util.concurrent.ExecutorService evaluators;
 
@@ -56,23 +72,24 @@ public class NixCli implements Nix {
     }
 
     @Override
-    public Evaluation evaluate(String flakeRef) throws NixFailure {
+    public Evaluation evaluate(String flakeRef, Progress progress) throws NixFailure {
         long start = System.nanoTime();
-        Evaluation evaluation = evaluate(flakeRef, EvalShares.processes(evalProcesses, Runtime.getRuntime().availableProcessors(), lastEvaluation));
+        Evaluation evaluation = evaluate(flakeRef, progress,
+                EvalShares.processes(evalProcesses, Runtime.getRuntime().availableProcessors(), lastEvaluation));
         lastEvaluation = new EvalShares.Last(evaluation.drvPaths().size(), java.time.Duration.ofNanos(System.nanoTime() - start));
         return evaluation;
     }
 
-    private Evaluation evaluate(String flakeRef, int processes) throws NixFailure {
+    private Evaluation evaluate(String flakeRef, Progress progress, int processes) throws NixFailure {
         if (processes <= 1) {
-            Whole whole = whole(flakeRef, TOPLEVEL_DRVS);
+            Whole whole = whole(flakeRef, TOPLEVEL_DRVS, progress);
             return new Evaluation(whole.drvs(), whole.inventory());
         }
-        Whole names = whole(flakeRef, "builtins.mapAttrs (n: c: \"\")");
-        List<List<String>> shares = EvalShares.deal(List.copyOf(new java.util.TreeSet<>(names.drvs().keySet())), processes);
+        Whole names = whole(flakeRef, "builtins.mapAttrs (n: c: \"\")", Progress.NONE);
+        List<List<String>> shares = EvalShares.deal(EvalShares.firstThenByName(names.drvs().keySet(), progress.first()), processes);
         List<java.util.concurrent.CompletableFuture<Map<String, String>>> running = new java.util.ArrayList<>();
         for (List<String> share : shares) {
-            running.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> evaluateShare(flakeRef, share), evaluators));
+            running.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> evaluateShare(flakeRef, share, progress), evaluators));
         }
         Map<String, String> all = new TreeMap<>();
         for (java.util.concurrent.CompletableFuture<Map<String, String>> share : running) {
@@ -93,9 +110,10 @@ public class NixCli implements Nix {
      * allows, so that its other outputs ({@code driftless}, {@code deploy}, {@code colmena}) are
      * read in the same process as the configurations.
      */
-    private Whole whole(String flakeRef, String select) throws NixFailure {
-        String expr = "(" + EVALUATE + ") (" + select + ") (builtins.getFlake " + nixString(flakeRef) + ")";
-        ProcessResult result = nix("eval", "--json", "--expr", expr);
+    private Whole whole(String flakeRef, String select, Progress progress) throws NixFailure {
+        String first = progress.first().stream().map(NixCli::nixString).collect(java.util.stream.Collectors.joining(" ", "[ ", " ]"));
+        String expr = "(" + EVALUATE + ") (" + select + ") " + first + " (builtins.getFlake " + nixString(flakeRef) + ")";
+        ProcessResult result = nix(progress, "eval", "--json", "--expr", expr);
         try {
             JsonNode root = json.readTree(result.stdout());
             Map<String, String> drvs = json.convertValue(root.get("drvs"), new TypeReference<Map<String, String>>() {});
@@ -112,10 +130,10 @@ public class NixCli implements Nix {
     }
 
     /** One process's share of the hosts; each share's time is logged, per host, so a slow host shows. */
-    private Map<String, String> evaluateShare(String flakeRef, List<String> share) {
+    private Map<String, String> evaluateShare(String flakeRef, List<String> share, Progress progress) {
         long start = System.nanoTime();
         try {
-            Map<String, String> drvs = drvPaths(nix("eval", "--json", flakeRef + "#nixosConfigurations", "--apply", EvalShares.apply(share)));
+            Map<String, String> drvs = drvPaths(nix(progress, "eval", "--json", flakeRef + "#nixosConfigurations", "--apply", EvalShares.apply(share)));
             long ms = (System.nanoTime() - start) / 1_000_000;
             LOG.infof("evaluated %d host(s) in one process in %d ms (%d ms a host): %s", share.size(), ms, ms / Math.max(1, share.size()),
                     EvalShares.abbreviate(share));
@@ -144,6 +162,62 @@ public class NixCli implements Nix {
     }
 
     /**
+     * Builds ahead of {@link #build}, which waits for a realise of the same derivations to end (a
+     * second nix waiting on Nix's lock polls only every 5 s) and then takes their out paths from
+     * here instead of starting another nix for them.
+     */
+    @Override
+    public void realise(Collection<String> drvPaths) throws NixFailure {
+        List<String> drvs = drvPaths.stream().distinct().sorted().toList();
+        if (drvs.isEmpty()) {
+            return;
+        }
+        synchronized (realised) {
+            realising.addAll(drvs);
+        }
+        try {
+            List<String> command = new java.util.ArrayList<>(List.of("build", "--json", "--no-link", "--keep-going"));
+            command.addAll(settings.maxJobs());
+            drvs.forEach(drv -> command.add(settings.derivationInstallable(drv)));
+            Map<String, String> outs = outPaths(nix(command.toArray(String[]::new)).stdout());
+            synchronized (realised) {
+                outs.forEach((drv, out) -> {
+                    if (drvs.contains(drv) && out.startsWith("/nix/store/")) {
+                        realised.put(drv, out);
+                    }
+                });
+            }
+        } finally {
+            synchronized (realised) {
+                realising.removeAll(drvs);
+                realised.notifyAll();
+            }
+        }
+    }
+
+    /** The out paths {@link #realise} built of {@code drvs}, once no realise of any of them is running. */
+    private Map<String, String> builtAhead(List<String> drvs) {
+        Map<String, String> found = new java.util.HashMap<>();
+        synchronized (realised) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            try {
+                while (drvs.stream().anyMatch(realising::contains) && System.nanoTime() < deadline) {
+                    realised.wait(1000);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            drvs.forEach(drv -> {
+                String out = realised.get(drv);
+                if (out != null) {
+                    found.put(drv, out);
+                }
+            });
+        }
+        return found;
+    }
+
+    /**
      * One {@code nix build --keep-going} for the whole batch, so Nix schedules the derivations the
      * hosts share once and builds the rest up to its {@code max-jobs}; then one {@code nix store
      * sign} and one cache copy for all of it. When the build fails, a dry run says which toplevels
@@ -155,6 +229,15 @@ public class NixCli implements Nix {
             return Map.of();
         }
         List<String> drvs = drvPaths.values().stream().distinct().sorted().toList();
+        Map<String, String> ahead = builtAhead(drvs);
+        if (ahead.size() == drvs.size()) {
+            try {
+                return signAndShare(drvPaths, ahead, "");
+            } catch (NixFailure e) {
+                // Gone from the store since (a garbage collection): built again below.
+                LOG.debugf("builds made ahead cannot be signed (%s); building %s again", e.getMessage(), drvPaths.keySet());
+            }
+        }
         List<String> command = new java.util.ArrayList<>(List.of("nix", "build", "--json", "--no-link", "--keep-going"));
         command.addAll(settings.maxJobs());
         drvs.forEach(drv -> command.add(settings.derivationInstallable(drv)));
@@ -162,13 +245,17 @@ public class NixCli implements Nix {
         if (!result.ok()) {
             throw new Nix.BuildFailed(unbuilt(drvPaths), result.explain());
         }
-        Map<String, String> outByDrv = outPaths(result.stdout());
+        return signAndShare(drvPaths, outPaths(result.stdout()), result.stdout());
+    }
+
+    /** Each host's out path, its closure signed and handed to the cache if one is set. */
+    private Map<String, String> signAndShare(Map<String, String> drvPaths, Map<String, String> outByDrv, String printed) throws NixFailure {
         Map<String, String> outs = new TreeMap<>();
         for (Map.Entry<String, String> host : drvPaths.entrySet()) {
             String out = outByDrv.get(host.getValue());
             if (out == null || !out.startsWith("/nix/store/")) {
                 throw new Nix.BuildFailed(List.of(host.getKey()), "nix build of " + host.getValue() + " returned no out path: "
-                        + abbreviate(result.stdout()));
+                        + abbreviate(printed));
             }
             outs.put(host.getKey(), out);
         }
@@ -228,13 +315,31 @@ public class NixCli implements Nix {
     }
 
     private ProcessResult nix(String... args) throws NixFailure {
+        return nix(null, args);
+    }
+
+    /** Runs nix; with {@code progress}, the drvPaths an evaluation traces go to it and stay out of the kept stderr. */
+    private ProcessResult nix(Progress progress, String... args) throws NixFailure {
         List<String> command = new java.util.ArrayList<>(List.of("nix"));
         command.addAll(List.of(args));
-        ProcessResult result = ProcessRunner.run(command, settings.env(), timeout);
+        ProcessResult result = ProcessRunner.run(command, settings.env(), timeout, null, progress == null ? null : line -> found(line, progress));
         if (!result.ok()) {
             throw new NixFailure(result.explain());
         }
         return result;
+    }
+
+    /** Whether {@code line} is a traced drvPath; if it is, {@code progress} hears of it. */
+    static boolean found(String line, Progress progress) {
+        if (!line.startsWith(FOUND)) {
+            return false;
+        }
+        String rest = line.substring(FOUND.length());
+        int space = rest.lastIndexOf(' ');
+        if (space > 0 && rest.startsWith("/nix/store/", space + 1)) {
+            progress.found().accept(rest.substring(0, space), rest.substring(space + 1));
+        }
+        return true;
     }
 
     private static String abbreviate(String text) {

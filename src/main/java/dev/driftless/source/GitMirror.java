@@ -26,6 +26,13 @@ public interface GitMirror {
      */
     java.util.Optional<Snapshot> export(String sha, java.nio.file.Path into) throws java.io.IOException;
 
+    /**
+     * At most {@code limit} paths that commit {@code sha} changes against its first parent; empty
+     * for a first commit or one the mirror cannot read. A hint for what to do first, never a
+     * decision: a changed file may affect any host.
+     */
+    java.util.List<String> changedPaths(String sha, int limit);
+
     /** What a flake sees of its commit besides the files: {@code self.lastModified} and {@code self.revCount}. */
     record Snapshot(String sha, long lastModified, long revCount) {}
 

@@ -30,6 +30,8 @@ import org.eclipse.jgit.transport.URIish;
 @ApplicationScoped
 public class JGitMirror implements GitMirror {
 
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(JGitMirror.class);
+
     private final String url;
     private final String branch;
     private final Path dir;
@@ -129,6 +131,29 @@ public class JGitMirror implements GitMirror {
         } catch (IOException | IllegalArgumentException e) {
             return false; // a deployed commit gone from the mirror is not in the new history either
         }
+    }
+
+    @Override
+    public List<String> changedPaths(String sha, int limit) {
+        List<String> paths = new java.util.ArrayList<>();
+        try (Git git = Git.open(dir.toFile()); RevWalk walk = new RevWalk(git.getRepository());
+                TreeWalk tree = new TreeWalk(git.getRepository())) {
+            RevCommit commit = walk.parseCommit(ObjectId.fromString(sha));
+            if (commit.getParentCount() == 0) {
+                return List.of();
+            }
+            tree.addTree(walk.parseCommit(commit.getParent(0)).getTree());
+            tree.addTree(commit.getTree());
+            tree.setRecursive(true);
+            tree.setFilter(org.eclipse.jgit.treewalk.filter.TreeFilter.ANY_DIFF);
+            while (paths.size() < limit && tree.next()) {
+                paths.add(tree.getPathString());
+            }
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.debugf("cannot list what commit %.12s changes: %s", sha, e.getMessage());
+            return List.of();
+        }
+        return paths;
     }
 
     @Override

@@ -2,8 +2,9 @@
 # `select` maps nixosConfigurations to what is wanted of each host (its toplevel drvPath, or
 # nothing when only the names are). `inventory` is the hosts the flake declares, read as plain
 # data: only the fields named below are touched, so nothing lazy behind them (deploy-rs's
-# profile paths, a Colmena node's modules) is evaluated.
-select: flake:
+# profile paths, a Colmena node's modules) is evaluated. The hosts named in `first` (those the
+# flake has) are evaluated before the others; printing would otherwise force them by name.
+select: first: flake:
 let
   pick = names: v:
     builtins.listToAttrs (builtins.concatMap
@@ -37,7 +38,8 @@ let
     } else {
       source = "none";
     };
-in {
   drvs = select flake.nixosConfigurations;
+in {
+  drvs = builtins.foldl' (acc: n: if drvs ? ${n} then builtins.seq drvs.${n} acc else acc) drvs first;
   inherit inventory;
 }

@@ -30,12 +30,17 @@ class LockedSourcesTest {
     static Nix evaluating(Evaluator evaluator) {
         return new Nix() {
             @Override
-            public Evaluation evaluate(String flakeRef) throws NixFailure {
+            public Evaluation evaluate(String flakeRef, Progress progress) throws NixFailure {
                 return evaluator.evaluate(flakeRef);
             }
 
             @Override
             public Map<String, String> build(Map<String, String> drvPaths) {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void realise(Collection<String> drvPaths) {
                 throw new UnsupportedOperationException();
             }
 
@@ -68,7 +73,7 @@ class LockedSourcesTest {
                 throw new NixFailure(e.getMessage());
             }
             return new Nix.Evaluation(Map.of(), null);
-        })).evaluate(sha);
+        })).evaluate(sha, Nix.Progress.NONE);
         assertEquals(1, refs.size(), "the exported tree evaluated, no fallback: " + refs);
         assertTrue(refs.get(0).startsWith("path:/") && refs.get(0).contains("narHash="), refs.get(0));
         // Nix's own fetch of the commit, after: the tree it makes has the same store path, rev, revCount and lastModified.
@@ -91,7 +96,7 @@ class LockedSourcesTest {
         new LockedSources(mirror, evaluating(ref -> {
             refs.add(ref);
             return new Nix.Evaluation(Map.of(), null);
-        })).evaluate(sha);
+        })).evaluate(sha, Nix.Progress.NONE);
         assertEquals(List.of(mirror.flakeRef(sha)), refs);
     }
 
@@ -108,7 +113,7 @@ class LockedSourcesTest {
                 throw new NixFailure("the exported tree failed");
             }
             return plain;
-        })).evaluate(sha);
+        })).evaluate(sha, Nix.Progress.NONE);
         assertEquals(2, refs.size());
         assertEquals(mirror.flakeRef(sha), refs.get(1));
         assertEquals(plain, result);

@@ -40,4 +40,19 @@ class JGitMirrorTest {
         assertEquals(first, sh(dir, nix + " \"$1#rev\"", ref));
         assertEquals("second", sh(dir, nix + " \"$1#v\"", mirror.flakeRef(head)));
     }
+
+    @Test
+    void aCommitsChangedPathsAreThoseItChangesAgainstItsParent() throws Exception {
+        sh(dir, "git init -q -b main repo && cd repo && mkdir -p hosts lib && echo a > hosts/web1.nix && echo b > hosts/web2.nix"
+                + " && echo c > lib/common.nix && git add -A && git commit -q -m first && git rev-parse HEAD > ../first"
+                + " && echo changed > hosts/web2.nix && mkdir -p machines/db1 && echo d > machines/db1/default.nix"
+                + " && git rm -q lib/common.nix && git add -A && git commit -q -m second");
+        JGitMirror mirror = new JGitMirror("file://" + dir.resolve("repo"), "main", dir.resolve("mirror.git"), null);
+        String head = mirror.fetch().sha();
+        assertEquals(java.util.List.of("hosts/web2.nix", "lib/common.nix", "machines/db1/default.nix"), mirror.changedPaths(head, 10));
+        assertEquals(java.util.List.of("hosts/web2.nix"), mirror.changedPaths(head, 1));
+        String first = java.nio.file.Files.readString(dir.resolve("first")).strip();
+        assertEquals(java.util.List.of(), mirror.changedPaths(first, 10), "a first commit changes everything: no hint");
+        assertEquals(java.util.List.of(), mirror.changedPaths("0".repeat(40), 10), "a commit the mirror lacks");
+    }
 }
