@@ -33,8 +33,8 @@ public interface Nix {
     Map<String, String> build(Map<String, String> drvPaths) throws NixFailure;
 
     /**
-     * Builds derivations into this process's store and does nothing else (no signing, no cache):
-     * work done ahead of {@link #build}, which then finds it done.
+     * Builds derivations into this process's store and signs their closures, nothing else (no
+     * cache, no result): work done ahead of {@link #build}, which then finds it done.
      */
     void realise(Collection<String> drvPaths) throws NixFailure;
 

@@ -8,6 +8,9 @@ import dev.driftless.exec.ProcessResult;
 import dev.driftless.exec.ProcessRunner;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
@@ -162,9 +165,9 @@ public class NixCli implements Nix {
     }
 
     /**
-     * Builds ahead of {@link #build}, which waits for a realise of the same derivations to end (a
-     * second nix waiting on Nix's lock polls only every 5 s) and then takes their out paths from
-     * here instead of starting another nix for them.
+     * Builds and signs ahead of {@link #build}, which waits for a realise of the same derivations
+     * to end (a second nix waiting on Nix's lock polls only every 5 s) and then takes their out
+     * paths from here instead of starting more nix processes for them.
      */
     @Override
     public void realise(Collection<String> drvPaths) throws NixFailure {
@@ -179,13 +182,12 @@ public class NixCli implements Nix {
             List<String> command = new java.util.ArrayList<>(List.of("build", "--json", "--no-link", "--keep-going"));
             command.addAll(settings.maxJobs());
             drvs.forEach(drv -> command.add(settings.derivationInstallable(drv)));
-            Map<String, String> outs = outPaths(nix(command.toArray(String[]::new)).stdout());
+            Map<String, String> outs = new java.util.HashMap<>(outPaths(nix(command.toArray(String[]::new)).stdout()));
+            outs.keySet().retainAll(drvs);
+            outs.values().removeIf(out -> !out.startsWith("/nix/store/"));
+            sign(outs.values());
             synchronized (realised) {
-                outs.forEach((drv, out) -> {
-                    if (drvs.contains(drv) && out.startsWith("/nix/store/")) {
-                        realised.put(drv, out);
-                    }
-                });
+                realised.putAll(outs);
             }
         } finally {
             synchronized (realised) {
@@ -230,13 +232,9 @@ public class NixCli implements Nix {
         }
         List<String> drvs = drvPaths.values().stream().distinct().sorted().toList();
         Map<String, String> ahead = builtAhead(drvs);
-        if (ahead.size() == drvs.size()) {
-            try {
-                return signAndShare(drvPaths, ahead, "");
-            } catch (NixFailure e) {
-                // Gone from the store since (a garbage collection): built again below.
-                LOG.debugf("builds made ahead cannot be signed (%s); building %s again", e.getMessage(), drvPaths.keySet());
-            }
+        // Built and signed ahead, and still in the store (a garbage collection may have taken it since: then built again).
+        if (ahead.size() == drvs.size() && ahead.values().stream().allMatch(out -> Files.exists(Path.of(out), LinkOption.NOFOLLOW_LINKS))) {
+            return share(outsByHost(drvPaths, ahead, ""));
         }
         List<String> command = new java.util.ArrayList<>(List.of("nix", "build", "--json", "--no-link", "--keep-going"));
         command.addAll(settings.maxJobs());
@@ -245,11 +243,12 @@ public class NixCli implements Nix {
         if (!result.ok()) {
             throw new Nix.BuildFailed(unbuilt(drvPaths), result.explain());
         }
-        return signAndShare(drvPaths, outPaths(result.stdout()), result.stdout());
+        Map<String, String> outs = outsByHost(drvPaths, outPaths(result.stdout()), result.stdout());
+        sign(outs.values());
+        return share(outs);
     }
 
-    /** Each host's out path, its closure signed and handed to the cache if one is set. */
-    private Map<String, String> signAndShare(Map<String, String> drvPaths, Map<String, String> outByDrv, String printed) throws NixFailure {
+    private Map<String, String> outsByHost(Map<String, String> drvPaths, Map<String, String> outByDrv, String printed) throws NixFailure {
         Map<String, String> outs = new TreeMap<>();
         for (Map.Entry<String, String> host : drvPaths.entrySet()) {
             String out = outByDrv.get(host.getValue());
@@ -259,10 +258,22 @@ public class NixCli implements Nix {
             }
             outs.put(host.getKey(), out);
         }
-        List<String> distinct = outs.values().stream().distinct().sorted().toList();
+        return outs;
+    }
+
+    /** Signs the closures of {@code outs} with Driftless's key: hosts check it when they receive them. */
+    private void sign(Collection<String> outs) throws NixFailure {
+        if (outs.isEmpty()) {
+            return;
+        }
         List<String> sign = new java.util.ArrayList<>(List.of("store", "sign", "--recursive", "--key-file", settings.signingKey().toString()));
-        sign.addAll(distinct);
+        outs.stream().distinct().sorted().forEach(sign::add);
         nix(sign.toArray(String[]::new));
+    }
+
+    /** Hands the closures to the cache, if one is set, for workers and controllers with stores of their own. */
+    private Map<String, String> share(Map<String, String> outs) throws NixFailure {
+        List<String> distinct = outs.values().stream().distinct().sorted().toList();
         if (cache.isPresent()) {
             List<String> copy = new java.util.ArrayList<>(List.of("copy", "--to", cache.get()));
             copy.addAll(distinct);
