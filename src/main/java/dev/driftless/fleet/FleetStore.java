@@ -189,10 +189,39 @@ public class FleetStore implements StateJournal.Changes {
         journal.desired(desired);
     }
 
+    private static final String INSERT_HISTORY = "insert into host_history (host, at, kind, commit_sha, path, generation, state, cause, message)"
+            + " values (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
     public void append(String host, HistoryEntry e) {
-        update("insert into host_history (host, at, kind, commit_sha, path, generation, state, cause, message) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                host, ts(e.at()), e.kind(), e.commit(), e.path(), e.generation(), e.state(), e.cause(), truncate(e.message(), 8000));
+        update(INSERT_HISTORY, historyRow(host, e));
         journal.history(host, e);
+    }
+
+    /**
+     * Entries of many hosts in one transaction: a commit that brings 10,000 hosts under
+     * management wrote them a statement each, about 3 s of the controller's time.
+     */
+    public void appendAll(Map<String, HistoryEntry> entries) {
+        if (entries.isEmpty()) {
+            return;
+        }
+        inTransaction(conn -> {
+            try (PreparedStatement st = conn.prepareStatement(INSERT_HISTORY)) {
+                for (Map.Entry<String, HistoryEntry> e : entries.entrySet()) {
+                    Object[] row = historyRow(e.getKey(), e.getValue());
+                    for (int i = 0; i < row.length; i++) {
+                        st.setObject(i + 1, row[i]);
+                    }
+                    st.addBatch();
+                }
+                st.executeBatch();
+            }
+        });
+        entries.forEach(journal::history);
+    }
+
+    private static Object[] historyRow(String host, HistoryEntry e) {
+        return new Object[] {host, ts(e.at()), e.kind(), e.commit(), e.path(), e.generation(), e.state(), e.cause(), truncate(e.message(), 8000)};
     }
 
     /** Newest first. */

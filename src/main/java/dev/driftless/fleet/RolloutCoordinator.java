@@ -241,8 +241,10 @@ public class RolloutCoordinator {
     /** The hosts a commit brought under management or let go of, in their history: the removal is on record. */
     private void record(Fleet.Managed change, Inventory hosts, String sha) {
         Instant now = Instant.now();
-        change.added().forEach(name -> store.append(name, new HistoryEntry(now, HistoryEntry.MANAGED, sha, null, null, null, null,
+        Map<String, HistoryEntry> managed = new TreeMap<>();
+        change.added().forEach(name -> managed.put(name, new HistoryEntry(now, HistoryEntry.MANAGED, sha, null, null, null, null,
                 "declared by commit " + sha + " (" + hosts.source() + "): deployed to from now on")));
+        store.appendAll(managed);
         change.removed().forEach(name -> {
             store.append(name, new HistoryEntry(now, HistoryEntry.UNMANAGED, sha, null, null,
                     HostState.UNMANAGED.label(), null, "not declared by commit " + sha + " (" + hosts.source()
