@@ -27,7 +27,11 @@ public class HostsResource {
 
     private final dev.driftless.fleet.DriftFindings findings;
 
-    HostsResource(Fleet fleet, FleetStore store, Duties duties, FleetInventory inventory, dev.driftless.fleet.DriftFindings findings) {
+    private final HostListJson list;
+
+    HostsResource(Fleet fleet, FleetStore store, Duties duties, FleetInventory inventory, dev.driftless.fleet.DriftFindings findings,
+            HostListJson list) {
+        this.list = list;
         this.findings = findings;
         this.inventory = inventory;
         this.fleet = fleet;
@@ -36,9 +40,13 @@ public class HostsResource {
     }
 
     @GET
-    public List<HostView> hosts() {
-        return fleet.all().stream().map(s -> HostView.of(s, duties.owns(s.name()), inventory.find(s.name()).orElse(null),
-                findings.of(s.name()).orElse(null), false)).toList();
+    @org.eclipse.microprofile.openapi.annotations.responses.APIResponse(responseCode = "200", description = "every host, in the list view",
+            content = @org.eclipse.microprofile.openapi.annotations.media.Content(mediaType = MediaType.APPLICATION_JSON,
+                    schema = @org.eclipse.microprofile.openapi.annotations.media.Schema(
+                            type = org.eclipse.microprofile.openapi.annotations.enums.SchemaType.ARRAY, implementation = HostView.class)))
+    public byte[] hosts() throws com.fasterxml.jackson.core.JsonProcessingException {
+        return list.write(fleet.all().stream().map(s -> new HostListJson.Shown(s, duties.owns(s.name()), inventory.find(s.name()).orElse(null),
+                findings.of(s.name()).orElse(null))).toList());
     }
 
     @GET
