@@ -44,6 +44,11 @@ public class BuildAhead {
         this.enabled = enabled;
     }
 
+    /** Waits until the builds ahead already started have ended: the builder runs them one after another. */
+    void settle() throws InterruptedException, java.util.concurrent.ExecutionException {
+        builder.submit(() -> {}).get();
+    }
+
     /** One evaluation of {@code sha}: a host whose drvPath differs from its drvPath in {@code before} is built as soon as it is seen. */
     public Session start(String sha, Map<String, String> before) {
         return new Session(sha, enabled ? Map.copyOf(before) : Map.of());

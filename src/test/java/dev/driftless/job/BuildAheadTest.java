@@ -68,7 +68,8 @@ class BuildAheadTest {
         hold = true;
         Map<String, String> before = Map.of("a", "/nix/store/a0.drv", "b", "/nix/store/b0.drv", "c", "/nix/store/c0.drv",
                 "d", "/nix/store/d0.drv");
-        BuildAhead.Session session = new BuildAhead(nix, true).start("c1", before);
+        BuildAhead ahead = new BuildAhead(nix, true);
+        BuildAhead.Session session = ahead.start("c1", before);
         session.accept("a", "/nix/store/a1.drv");
         assertTrue(started.await(10, TimeUnit.SECONDS));
         started = new CountDownLatch(1);
@@ -79,7 +80,7 @@ class BuildAheadTest {
         assertTrue(started.await(10, TimeUnit.SECONDS));
         session.close();
         session.accept("d", "/nix/store/d1.drv");
-        Thread.sleep(200);
+        ahead.settle();
         assertEquals(List.of(List.of("/nix/store/a1.drv"), List.of("/nix/store/b1.drv", "/nix/store/c1.drv")), realised);
     }
 
@@ -100,10 +101,11 @@ class BuildAheadTest {
 
     @Test
     void switchedOffNothingIsBuiltAhead() throws Exception {
-        try (BuildAhead.Session session = new BuildAhead(nix, false).start("c1", BEFORE)) {
+        BuildAhead off = new BuildAhead(nix, false);
+        try (BuildAhead.Session session = off.start("c1", BEFORE)) {
             session.accept("web1", "/nix/store/w1-new.drv");
         }
-        Thread.sleep(200);
+        off.settle();
         assertEquals(List.of(), realised);
     }
 
