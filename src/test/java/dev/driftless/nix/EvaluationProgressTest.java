@@ -24,7 +24,7 @@ class EvaluationProgressTest {
             + " b = { config.system.build.toplevel.drvPath = \"/nix/store/bbb-b.drv\"; };"
             + " c = { config.system.build.toplevel.drvPath = \"/nix/store/ccc-c.drv\"; }; }; }";
 
-    private static List<String> found(String expr, List<String> taken, StringBuilder stdout) {
+    private static List<String> found(String expr, StringBuilder stdout) {
         List<String> seen = new CopyOnWriteArrayList<>();
         Nix.Progress progress = new Nix.Progress(List.of(), (host, drv) -> seen.add(host + " " + drv));
         ProcessResult result = ProcessRunner.run(List.of("nix-instantiate", "--eval", "--strict", "--json", "--expr", expr), Map.of(),
@@ -32,15 +32,13 @@ class EvaluationProgressTest {
         assertEquals(0, result.exitCode(), result.stderr());
         assertFalse(result.stderr().contains("driftless-drv"), "traced drvPaths are not kept as stderr: " + result.stderr());
         stdout.append(result.stdout().strip());
-        taken.addAll(seen);
         return seen;
     }
 
     @Test
     void theHostsAskedForFirstAreEvaluatedFirstThenTheRestByName() {
         StringBuilder out = new StringBuilder();
-        List<String> seen = found("(" + NixCli.EVALUATE + ") (" + NixCli.TOPLEVEL_DRVS + ") [ \"c\" \"nosuchhost\" ] " + FLAKE,
-                new CopyOnWriteArrayList<>(), out);
+        List<String> seen = found("(" + NixCli.EVALUATE + ") (" + NixCli.TOPLEVEL_DRVS + ") [ \"c\" \"nosuchhost\" ] " + FLAKE, out);
         assertEquals(List.of("c /nix/store/ccc-c.drv", "a /nix/store/aaa-a.drv", "b /nix/store/bbb-b.drv"), seen);
         assertTrue(out.toString().startsWith("{\"drvs\":{\"a\":\"/nix/store/aaa-a.drv\",\"b\":\"/nix/store/bbb-b.drv\",\"c\":\"/nix/store/ccc-c.drv\"}"),
                 out.toString());
@@ -48,16 +46,14 @@ class EvaluationProgressTest {
 
     @Test
     void withNothingAskedForTheHostsComeByName() {
-        List<String> seen = found("(" + NixCli.EVALUATE + ") (" + NixCli.TOPLEVEL_DRVS + ") [ ] " + FLAKE, new CopyOnWriteArrayList<>(),
-                new StringBuilder());
+        List<String> seen = found("(" + NixCli.EVALUATE + ") (" + NixCli.TOPLEVEL_DRVS + ") [ ] " + FLAKE, new StringBuilder());
         assertEquals(List.of("a /nix/store/aaa-a.drv", "b /nix/store/bbb-b.drv", "c /nix/store/ccc-c.drv"), seen);
     }
 
     @Test
     void aShareIsEvaluatedInItsOwnOrder() {
         StringBuilder out = new StringBuilder();
-        List<String> seen = found("(" + EvalShares.apply(List.of("c", "a")) + ") " + FLAKE + ".nixosConfigurations",
-                new CopyOnWriteArrayList<>(), out);
+        List<String> seen = found("(" + EvalShares.apply(List.of("c", "a")) + ") " + FLAKE + ".nixosConfigurations", out);
         assertEquals(List.of("c /nix/store/ccc-c.drv", "a /nix/store/aaa-a.drv"), seen);
         assertEquals("{\"a\":\"/nix/store/aaa-a.drv\",\"c\":\"/nix/store/ccc-c.drv\"}", out.toString());
     }
