@@ -15,7 +15,12 @@ public final class DriftlessMain {
     }
 
     public static void main(String... args) {
-        StartupClasses.preloadInBackground(Thread.currentThread().getContextClassLoader());
+        ClassLoader loader = Thread.currentThread().getContextClassLoader();
+        if (Boolean.getBoolean(StartupClasses.DUMP)) {
+            StartupClasses.link(loader, StartupClasses.names(loader));
+            return;
+        }
+        StartupClasses.preloadInBackground(loader);
         Quarkus.run(args);
     }
 }

@@ -25,6 +25,11 @@ public final class StartupClasses {
     /** The list written by {@code scripts/startup-classes.sh}: class names in the order a start-up loads them. */
     public static final String RESOURCE = "META-INF/driftless/startup-classes.txt";
     public static final String SWITCH = "driftless.startup.preload";
+    /**
+     * Set by the build (pom.xml, class-data-archive) while the JVM writes its class-data archive: the
+     * main loads the listed classes and returns, starting nothing, so that the archive holds them.
+     */
+    public static final String DUMP = "driftless.startup.archive";
 
     private StartupClasses() {
     }
@@ -52,6 +57,20 @@ public final class StartupClasses {
             }
         }
         return loaded;
+    }
+
+    /**
+     * Loads and links each class, still without initializing it, for the class-data archive: the JVM
+     * archives only linked classes, and asking for a class's constructors links it.
+     */
+    static void link(ClassLoader loader, List<String> names) {
+        for (String name : names) {
+            try {
+                Class.forName(name, false, loader).getDeclaredConstructors();
+            } catch (ClassNotFoundException | LinkageError | SecurityException e) {
+                // Left out of the archive: a start-up loads it as it would without one.
+            }
+        }
     }
 
     /** The names in the list, without comments; none when the list is missing. */

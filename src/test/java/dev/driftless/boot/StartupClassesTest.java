@@ -44,6 +44,24 @@ class StartupClassesTest {
         assertFalse(initialized, "a preloaded class must not be initialized on the preloading thread");
     }
 
+    static boolean linkedInitialized;
+
+    /** Its initializer would show that linking for the archive ran it. */
+    static class LinkedWithInitializer {
+        static {
+            linkedInitialized = true;
+        }
+    }
+
+    @Test
+    void linkingForTheArchiveLoadsEveryNameItCanWithoutRunningInitializers() {
+        Recording loader = new Recording();
+        String with = LinkedWithInitializer.class.getName();
+        StartupClasses.link(loader, List.of("dev.driftless.NoSuchClass", with, "java.util.concurrent.Exchanger"));
+        assertEquals(List.of("dev.driftless.NoSuchClass", with, "java.util.concurrent.Exchanger"), loader.asked.subList(0, 3));
+        assertFalse(linkedInitialized, "a class linked for the archive must not be initialized");
+    }
+
     @Test
     void skipsNamesThatAreNotOnTheClassPath() {
         Recording loader = new Recording();

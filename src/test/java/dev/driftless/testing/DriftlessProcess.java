@@ -63,6 +63,11 @@ public final class DriftlessProcess implements AutoCloseable {
         int port = ChildJvm.freePort();
         List<String> command = new ArrayList<>(wrapper);
         command.addAll(ChildJvm.java());
+        // The build's class-data archive (config/jvm.options), which matches this jar's absolute path.
+        Path archive = Path.of(jar).toAbsolutePath().resolveSibling("driftless.jsa");
+        if (Files.isRegularFile(archive)) {
+            command.add("-XX:SharedArchiveFile=" + archive);
+        }
         command.add("-Dquarkus.http.port=" + port);
         config.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.addAll(List.of("-jar", jar));
