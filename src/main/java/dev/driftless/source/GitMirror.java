@@ -27,6 +27,14 @@ public interface GitMirror {
     java.util.Optional<Snapshot> export(String sha, java.nio.file.Path into) throws java.io.IOException;
 
     /**
+     * Turns the files of commit {@code from}, written under {@code into} by {@link #export} or an
+     * earlier update, into those of {@code sha}: only the paths that differ are written or removed.
+     * Empty, as for export, when {@code sha} holds a submodule or a {@code .gitattributes}; the
+     * files under {@code into} are then neither of the two commits.
+     */
+    java.util.Optional<Update> update(String from, String sha, java.nio.file.Path into) throws java.io.IOException;
+
+    /**
      * At most {@code limit} paths that commit {@code sha} changes against its first parent; empty
      * for a first commit or one the mirror cannot read. A hint for what to do first, never a
      * decision: a changed file may affect any host.
@@ -35,6 +43,9 @@ public interface GitMirror {
 
     /** What a flake sees of its commit besides the files: {@code self.lastModified} and {@code self.revCount}. */
     record Snapshot(String sha, long lastModified, long revCount) {}
+
+    /** A commit written over another: its snapshot, and the paths (relative to the tree) written or removed. */
+    record Update(Snapshot snapshot, java.util.List<String> changed) {}
 
     /** The branch head after a fetch. */
     record Head(String sha, String message, String author, java.time.Instant committedAt) {}

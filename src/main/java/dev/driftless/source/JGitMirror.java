@@ -10,9 +10,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
-import org.eclipse.jgit.lib.FileMode;
 import org.eclipse.jgit.lib.ObjectId;
-import org.eclipse.jgit.lib.ObjectLoader;
 import org.eclipse.jgit.treewalk.TreeWalk;
 import org.eclipse.jgit.lib.Repository;
 import org.eclipse.jgit.revwalk.RevCommit;
@@ -36,6 +34,7 @@ public class JGitMirror implements GitMirror {
     private final String branch;
     private final Path dir;
     private final TransportConfigCallback ssh;
+    private final CommitFiles files = new CommitFiles();
 
     /** An access token for https:// remotes, read from its file at each fetch. */
     public record HttpToken(String username, Path file) {}
@@ -158,46 +157,15 @@ public class JGitMirror implements GitMirror {
 
     @Override
     public java.util.Optional<Snapshot> export(String sha, Path into) throws IOException {
-        try (Git git = Git.open(dir.toFile()); RevWalk walk = new RevWalk(git.getRepository());
-                TreeWalk tree = new TreeWalk(git.getRepository())) {
-            RevCommit commit = walk.parseCommit(ObjectId.fromString(sha));
-            tree.addTree(commit.getTree());
-            tree.setRecursive(true);
-            Path root = into.toAbsolutePath().normalize();
-            Files.createDirectories(root);
-            while (tree.next()) {
-                FileMode mode = tree.getFileMode(0);
-                String name = tree.getNameString();
-                if (mode == FileMode.GITLINK || name.equals(".gitattributes")) {
-                    return java.util.Optional.empty();
-                }
-                Path file = root.resolve(tree.getPathString()).normalize();
-                if (!file.startsWith(root) || file.equals(root)) {
-                    throw new IOException("commit " + sha + " names a path outside its tree: " + tree.getPathString());
-                }
-                Files.createDirectories(file.getParent());
-                ObjectLoader blob = tree.getObjectReader().open(tree.getObjectId(0));
-                if (mode == FileMode.SYMLINK) {
-                    Files.createSymbolicLink(file, Path.of(new String(blob.getBytes(), java.nio.charset.StandardCharsets.UTF_8)));
-                    continue;
-                }
-                try (java.io.OutputStream out = Files.newOutputStream(file)) {
-                    blob.copyTo(out);
-                }
-                if (mode == FileMode.EXECUTABLE_FILE) {
-                    Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
-                }
-            }
-            walk.reset();
-            walk.setRetainBody(false);
-            walk.markStart(commit);
-            long count = 0;
-            while (walk.next() != null) {
-                count++;
-            }
-            return java.util.Optional.of(new Snapshot(sha, commit.getCommitTime(), count));
-        } catch (IllegalArgumentException e) {
-            throw new IOException("not a commit: " + sha, e);
+        try (Git git = Git.open(dir.toFile())) {
+            return files.export(git.getRepository(), sha, into);
+        }
+    }
+
+    @Override
+    public java.util.Optional<Update> update(String from, String sha, Path into) throws IOException {
+        try (Git git = Git.open(dir.toFile())) {
+            return files.update(git.getRepository(), from, sha, into);
         }
     }
 

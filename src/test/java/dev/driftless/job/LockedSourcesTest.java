@@ -65,7 +65,65 @@ class LockedSourcesTest {
         String nixBinary = sh(dir, "command -v nix");
         List<String> refs = new ArrayList<>();
         List<String> results = new ArrayList<>();
-        new LockedSources(mirror, evaluating(ref -> {
+        LockedSources sources = new LockedSources(mirror, withoutGit(nixBinary, refs, results));
+        long before = ourTrees(); // an application tested in this JVM keeps its own
+        sources.evaluate(sha, Nix.Progress.NONE);
+        assertEquals(1, refs.size(), "the exported tree evaluated, no fallback: " + refs);
+        assertTrue(refs.get(0).startsWith("path:/") && refs.get(0).contains("rev=" + sha), refs.get(0));
+        // Nix's own fetch of the commit, after: the tree it makes has the same store path, NAR hash, rev, revCount and lastModified.
+        String ownFetch = sh(dir, "nix eval --json \"$1#info\"", mirror.flakeRef(sha));
+        assertEquals(ownFetch, results.get(0));
+        assertTrue(ownFetch.contains("\"revCount\":2") && ownFetch.contains("\"v\":\"two\\n\""), ownFetch);
+        assertEquals(before + 1, ourTrees(), "the files are kept for the next commit");
+        sources.close();
+        assertEquals(before, ourTrees(), "the kept files are removed at shutdown");
+    }
+
+    /**
+     * Each commit is written over the files of the one before: files added, changed, removed with
+     * the directory they leave empty, an execute bit set and cleared, a symlink retargeted and
+     * replaced by a file, a file replaced by a directory and the reverse, and a commit dated before
+     * the one before it. Nix sees in each what its own fetch of that commit sees.
+     */
+    @Test
+    void eachCommitWrittenOverTheLastIsWhatNixsOwnFetchSees() throws Exception {
+        String flake = "{ outputs = { self }: { info = { inherit (self) rev revCount lastModified narHash; out = self.outPath; }; }; }";
+        sh(dir, "git init -q -b main repo && cd repo && printf '%s' \"$1\" > flake.nix && mkdir -p hosts/a lib/deep/er x"
+                + " && echo one > hosts/a/v && echo gone > lib/deep/er/f && echo s > x/s && ln -s hosts/a/v link && echo p > p"
+                + " && git add -A && git commit -q -m one", flake);
+        String[] steps = {
+            "echo two > hosts/a/v && echo new > hosts/b && git rm -q -r lib && chmod +x p",
+            "chmod -x p && ln -sfn p link && git rm -q -r x && echo now-a-file > x",
+            "git rm -q p && mkdir p && echo in > p/q",
+            "git rm -q link && echo file > link && git rm -q -r p && echo back > p",
+            "echo three > hosts/a/v",
+        };
+        JGitMirror mirror = new JGitMirror("file://" + dir.resolve("repo"), "main", dir.resolve("git/mirror.git"), null);
+        String nixBinary = sh(dir, "command -v nix");
+        List<String> refs = new ArrayList<>();
+        List<String> results = new ArrayList<>();
+        LockedSources sources = new LockedSources(mirror, withoutGit(nixBinary, refs, results));
+        try {
+            for (int i = 0; i <= steps.length; i++) {
+                if (i > 0) {
+                    // The last commit is dated an hour before the one it follows: every file's time goes back.
+                    String date = i == steps.length ? "GIT_COMMITTER_DATE=\"$(date -d '-1 hour' -R)\" " : "";
+                    sh(dir.resolve("repo"), "sleep 1 && " + steps[i - 1] + " && git add -A && " + date + "git commit -q -m step" + i);
+                }
+                String sha = mirror.fetch().sha();
+                sources.evaluate(sha, Nix.Progress.NONE);
+                assertEquals(i + 1, refs.size(), "commit " + i + " evaluated from our files, no fallback: " + refs);
+                assertTrue(refs.get(i).startsWith("path:/"), refs.get(i));
+                assertEquals(sh(dir, "nix eval --json \"$1#info\"", mirror.flakeRef(sha)), results.get(i), "commit " + i);
+            }
+        } finally {
+            sources.close();
+        }
+    }
+
+    /** Evaluates {@code info} of the reference with the real nix and no git on its PATH: it can only read the files Driftless wrote. */
+    private Nix withoutGit(String nixBinary, List<String> refs, List<String> results) {
+        return evaluating(ref -> {
             refs.add(ref);
             try {
                 results.add(sh(dir, "PATH=/var/empty \"$1\" eval --json \"$2#info\"", nixBinary, ref));
@@ -73,16 +131,13 @@ class LockedSourcesTest {
                 throw new NixFailure(e.getMessage());
             }
             return new Nix.Evaluation(Map.of(), null);
-        })).evaluate(sha, Nix.Progress.NONE);
-        assertEquals(1, refs.size(), "the exported tree evaluated, no fallback: " + refs);
-        assertTrue(refs.get(0).startsWith("path:/") && refs.get(0).contains("narHash="), refs.get(0));
-        // Nix's own fetch of the commit, after: the tree it makes has the same store path, rev, revCount and lastModified.
-        String ownFetch = sh(dir, "nix eval --json \"$1#info\"", mirror.flakeRef(sha));
-        assertEquals(ownFetch, results.get(0));
-        assertTrue(ownFetch.contains("\"revCount\":2") && ownFetch.contains("\"v\":\"two\\n\""), ownFetch);
+        });
+    }
+
+    private static long ourTrees() throws java.io.IOException {
         String mine = Scratch.PREFIX + ProcessHandle.current().pid() + "-";
         try (var left = Files.list(Path.of("/dev/shm"))) {
-            assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(mine)), "the exported tree is removed after the evaluation");
+            return left.filter(p -> p.getFileName().toString().startsWith(mine)).count();
         }
     }
 
