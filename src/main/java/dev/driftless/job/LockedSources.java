@@ -13,7 +13,9 @@ import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -34,7 +36,9 @@ import org.jboss.logging.Logger;
  *
  * <p>The files stay between commits: the next commit is written over them, only the paths it
  * changes (a one-line commit on a 500-host fleet: ~2 files instead of ~500, and no NAR hash of our
- * own, which Nix computes anyway as it adds the files). A commit Driftless cannot export exactly
+ * own, which Nix computes anyway as it adds the files). Before it reuses them, Driftless checks
+ * that none changed since it wrote them (each path's change time); if one did, or the commit is
+ * dated before them, the commit is written whole. A commit Driftless cannot export exactly
  * (a submodule, a {@code .gitattributes}), any failure here, and an evaluation of the tree that
  * fails, go to Nix's own fetch of the plain reference, whose result counts; the kept files are
  * then dropped and the next commit is written whole. A full /dev/shm sends the files to the
@@ -51,8 +55,8 @@ public class LockedSources {
     /** The files of the last commit evaluated from them, taken by the next evaluation (one at a time; another writes its own). */
     private final AtomicReference<Written> kept = new AtomicReference<>();
 
-    /** A commit's files under {@code work}/source. */
-    record Written(Path work, GitMirror.Snapshot snapshot) {
+    /** A commit's files under {@code work}/source, with the change time (ctime) of each path as Driftless left it. */
+    record Written(Path work, GitMirror.Snapshot snapshot, Map<Path, FileTime> changed) {
         Path tree() {
             return work.resolve("source");
         }
@@ -98,21 +102,25 @@ public class LockedSources {
     /** The commit's files: the kept ones brought to it, else written whole; null when Nix must export it itself. */
     private Written write(String sha) {
         Written last = kept.getAndSet(null);
+        if (last != null && !untouched(last)) {
+            delete(last.work());
+            last = null;
+        }
         if (last != null) {
             try {
                 Optional<GitMirror.Update> update = mirror.update(last.snapshot().sha(), sha, last.tree());
-                if (update.isPresent()) {
-                    GitMirror.Snapshot snapshot = update.get().snapshot();
-                    if (snapshot.lastModified() >= last.snapshot().lastModified()) {
-                        stamp(last.tree(), update.get().changed(), snapshot.lastModified());
-                    } else {
-                        stamp(last.tree(), snapshot.lastModified()); // older than the files kept: every time goes back
-                    }
-                    return new Written(last.work(), snapshot);
+                if (update.isEmpty()) {
+                    LOG.debugf("commit %.12s has a submodule or a .gitattributes: Nix fetches it itself", sha);
+                    delete(last.work());
+                    return null;
                 }
-                LOG.debugf("commit %.12s has a submodule or a .gitattributes: Nix fetches it itself", sha);
+                GitMirror.Snapshot snapshot = update.get().snapshot();
+                if (snapshot.lastModified() >= last.snapshot().lastModified()) {
+                    stamp(last.tree(), update.get().changed(), snapshot.lastModified(), last.changed());
+                    return new Written(last.work(), snapshot, last.changed());
+                }
+                // Dated before the kept files: their times would all have to go back, which would also hide a change made to them.
                 delete(last.work());
-                return null;
             } catch (IOException | RuntimeException e) {
                 LOG.debugf("commit %.12s: cannot write it over the kept files (%s); writing it whole", sha, e.getMessage());
                 delete(last.work());
@@ -151,7 +159,13 @@ public class LockedSources {
             return null;
         }
         stamp(tree, snapshot.get().lastModified());
-        return new Written(work, snapshot.get());
+        Map<Path, FileTime> changed = new HashMap<>();
+        try (Stream<Path> paths = Files.walk(tree)) {
+            for (Path path : paths.toList()) {
+                changed.put(path, changeTime(path));
+            }
+        }
+        return new Written(work, snapshot.get(), changed);
     }
 
     /** A {@code path:} reference to a tree, with the attributes of the commit it holds. */
@@ -176,17 +190,48 @@ public class LockedSources {
      * Gives the changed paths that exist, and every directory above a changed path, the commit's
      * time; the rest keep an older one. The newest time under the tree is then the commit's, as Nix wants.
      */
-    static void stamp(Path tree, List<String> changed, long epochSeconds) throws IOException {
+    static void stamp(Path tree, List<String> changed, long epochSeconds, Map<Path, FileTime> changeTimes) throws IOException {
         Set<Path> paths = new TreeSet<>(Comparator.reverseOrder()); // children before the directory that holds them
         paths.add(tree);
         for (String path : changed) {
             for (Path p = tree.resolve(path); p.startsWith(tree) && !p.equals(tree); p = p.getParent()) {
                 if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
                     paths.add(p);
+                } else {
+                    changeTimes.remove(p);
                 }
             }
         }
         setTimes(paths, epochSeconds);
+        for (Path path : paths) {
+            changeTimes.put(path, changeTime(path));
+        }
+    }
+
+    /**
+     * True when no kept path changed since Driftless wrote it. Any write, chmod, rename, or time set
+     * there moves a path's change time, which no one can set back; an added or removed entry moves
+     * its directory's. Whoever changed the files, the next commit is written whole.
+     */
+    private static boolean untouched(Written kept) {
+        try {
+            for (Map.Entry<Path, FileTime> path : kept.changed().entrySet()) {
+                if (!changeTime(path.getKey()).equals(path.getValue())) {
+                    LOG.warnf("%s changed after Driftless wrote it for commit %.12s; the next commit is written whole. Driftless's files"
+                            + " in %s are its own: change the repository instead", path.getKey(), kept.snapshot().sha(), kept.work().getParent());
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("a file Driftless wrote for commit %.12s is gone (%s); the next commit is written whole", kept.snapshot().sha(),
+                    e.getMessage());
+            return false;
+        }
+    }
+
+    private static FileTime changeTime(Path path) throws IOException {
+        return (FileTime) Files.getAttribute(path, "unix:ctime", LinkOption.NOFOLLOW_LINKS);
     }
 
     private static void setTimes(Collection<Path> paths, long epochSeconds) throws IOException {

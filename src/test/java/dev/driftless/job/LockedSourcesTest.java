@@ -121,6 +121,39 @@ class LockedSourcesTest {
         }
     }
 
+    /**
+     * A kept file changed behind Driftless's back, even with its time set back, is never evaluated:
+     * the next commit is written whole.
+     */
+    @Test
+    void aKeptFileChangedByHandNeverReachesAnEvaluation() throws Exception {
+        String flake = "{ outputs = { self }: { info = { inherit (self) rev narHash; v = builtins.readFile ./v; }; }; }";
+        sh(dir, "git init -q -b main repo && cd repo && printf '%s' \"$1\" > flake.nix && echo good > v && echo 1 > w"
+                + " && git add -A && git commit -q -m one", flake);
+        JGitMirror mirror = new JGitMirror("file://" + dir.resolve("repo"), "main", dir.resolve("git/mirror.git"), null);
+        List<String> refs = new ArrayList<>();
+        List<String> results = new ArrayList<>();
+        LockedSources sources = new LockedSources(mirror, withoutGit(sh(dir, "command -v nix"), refs, results));
+        try {
+            List<Path> before = ourTreeDirs();
+            sources.evaluate(mirror.fetch().sha(), Nix.Progress.NONE);
+            List<Path> kept = ourTreeDirs();
+            kept.removeAll(before);
+            assertEquals(1, kept.size(), "one tree kept: " + kept);
+            Path v = kept.get(0).resolve("source/v");
+            sh(dir, "t=$(stat -c %Y \"$1\") && echo evil > \"$1\" && touch -d \"@$t\" \"$1\"", v.toString());
+            sh(dir.resolve("repo"), "sleep 1 && echo 2 > w && git commit -q -am two");
+            String sha = mirror.fetch().sha();
+            sources.evaluate(sha, Nix.Progress.NONE);
+            String own = sh(dir, "nix eval --json \"$1#info\"", mirror.flakeRef(sha));
+            assertTrue(own.contains("good"), own);
+            assertEquals(own, results.get(1));
+            assertTrue(refs.get(1).startsWith("path:/") && !Files.exists(v), "written whole into a new tree: " + refs);
+        } finally {
+            sources.close();
+        }
+    }
+
     /** Evaluates {@code info} of the reference with the real nix and no git on its PATH: it can only read the files Driftless wrote. */
     private Nix withoutGit(String nixBinary, List<String> refs, List<String> results) {
         return evaluating(ref -> {
@@ -135,9 +168,13 @@ class LockedSourcesTest {
     }
 
     private static long ourTrees() throws java.io.IOException {
+        return ourTreeDirs().size();
+    }
+
+    private static List<Path> ourTreeDirs() throws java.io.IOException {
         String mine = Scratch.PREFIX + ProcessHandle.current().pid() + "-";
         try (var left = Files.list(Path.of("/dev/shm"))) {
-            return left.filter(p -> p.getFileName().toString().startsWith(mine)).count();
+            return new ArrayList<>(left.filter(p -> p.getFileName().toString().startsWith(mine)).toList());
         }
     }
 
