@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.driftless.nix.Nix;
 import dev.driftless.nix.NixFailure;
+import dev.driftless.source.GitMirror;
 import dev.driftless.source.JGitMirror;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -154,12 +155,94 @@ class LockedSourcesTest {
         }
     }
 
-    /** Evaluates {@code info} of the reference with the real nix and no git on its PATH: it can only read the files Driftless wrote. */
+    /**
+     * Each way the kept files cannot serve the next commit, in a row: a commit that adds a
+     * {@code .gitattributes} goes to Nix's own fetch and drops them; the commit after is written
+     * whole; a mirror that cannot write a commit over them (a lost commit, a full disk) gets it
+     * written whole. Every result is what Nix's own fetch sees.
+     */
+    @Test
+    void whenTheKeptFilesCannotServeACommitItIsWrittenWholeOrFetchedByNix() throws Exception {
+        String flake = "{ outputs = { self }: { info = { inherit (self) rev narHash; v = builtins.readFile ./v; }; }; }";
+        sh(dir, "git init -q -b main repo && cd repo && printf '%s' \"$1\" > flake.nix && echo 1 > v && git add -A && git commit -q -m one", flake);
+        JGitMirror jgit = new JGitMirror("file://" + dir.resolve("repo"), "main", dir.resolve("git/mirror.git"), null);
+        boolean[] updateFails = {false};
+        GitMirror mirror = failingUpdates(jgit, updateFails);
+        List<String> refs = new ArrayList<>();
+        List<String> results = new ArrayList<>();
+        LockedSources sources = new LockedSources(mirror, withoutGit(sh(dir, "command -v nix"), refs, results));
+        record Row(String change, boolean updateFails, boolean fetchedByNix) {}
+        List<Row> rows = List.of(
+                new Row("echo 2 > v", false, false),
+                new Row("echo 'v export-subst' > .gitattributes && echo 3 > v", false, true),
+                new Row("git rm -q .gitattributes && echo 4 > v", false, false),
+                new Row("echo 5 > v", true, false));
+        try {
+            sources.evaluate(jgit.fetch().sha(), Nix.Progress.NONE);
+            long kept = ourTrees();
+            for (Row row : rows) {
+                sh(dir.resolve("repo"), "sleep 1 && " + row.change() + " && git add -A && git commit -q -m next");
+                String sha = jgit.fetch().sha();
+                updateFails[0] = row.updateFails();
+                sources.evaluate(sha, Nix.Progress.NONE);
+                String ref = refs.get(refs.size() - 1);
+                assertEquals(row.fetchedByNix(), ref.equals(jgit.flakeRef(sha)), row + ": " + ref);
+                assertEquals(sh(dir, "nix eval --json \"$1#info\"", jgit.flakeRef(sha)), results.get(results.size() - 1), row.toString());
+                assertEquals(row.fetchedByNix() ? kept - 1 : kept, ourTrees(), row + ": files kept only from our own tree");
+            }
+        } finally {
+            sources.close();
+        }
+    }
+
+    /** {@code mirror}, whose {@link GitMirror#update} fails while {@code fails[0]} is set. */
+    private static GitMirror failingUpdates(GitMirror mirror, boolean[] fails) {
+        return new GitMirror() {
+            public Head fetch() throws dev.driftless.source.GitFetchFailed {
+                return mirror.fetch();
+            }
+
+            public boolean contains(String sha) {
+                return mirror.contains(sha);
+            }
+
+            public boolean contains(String ancestor, String head) {
+                return mirror.contains(ancestor, head);
+            }
+
+            public Path directory() {
+                return mirror.directory();
+            }
+
+            public String flakeRef(String sha) {
+                return mirror.flakeRef(sha);
+            }
+
+            public java.util.Optional<Snapshot> export(String sha, Path into) throws java.io.IOException {
+                return mirror.export(sha, into);
+            }
+
+            public java.util.Optional<Update> update(String from, String sha, Path into) throws java.io.IOException {
+                if (fails[0]) {
+                    throw new java.io.IOException("no space left on device");
+                }
+                return mirror.update(from, sha, into);
+            }
+
+            public List<String> changedPaths(String sha, int limit) {
+                return mirror.changedPaths(sha, limit);
+            }
+        };
+    }
+
+    /** Evaluates {@code info} of the reference with the real nix; for our files with no git on its PATH, so it can only read what Driftless wrote. */
     private Nix withoutGit(String nixBinary, List<String> refs, List<String> results) {
         return evaluating(ref -> {
             refs.add(ref);
             try {
-                results.add(sh(dir, "PATH=/var/empty \"$1\" eval --json \"$2#info\"", nixBinary, ref));
+                // Nix's own fetch of the repository (the fallback) runs git; our files must not need it.
+                String path = ref.startsWith("path:") ? "/var/empty" : System.getenv("PATH");
+                results.add(sh(dir, "PATH=\"$3\" \"$1\" eval --json \"$2#info\"", nixBinary, ref, path));
             } catch (AssertionError e) {
                 throw new NixFailure(e.getMessage());
             }
