@@ -21,6 +21,7 @@ public final class DriftlessMain {
             return;
         }
         StartupClasses.preloadInBackground(loader);
+        LibraryWarmup.inBackground(loader);
         Quarkus.run(args);
     }
 }

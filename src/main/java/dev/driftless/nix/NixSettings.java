@@ -4,7 +4,11 @@ import dev.driftless.config.DriftlessConfig;
 import dev.driftless.exec.ProcessResult;
 import dev.driftless.exec.ProcessRunner;
 import io.quarkus.runtime.Startup;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -13,9 +17,12 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jboss.logging.Logger;
@@ -25,7 +32,7 @@ import org.jboss.logging.Logger;
  * the key that signs what we build. The key is generated once under the data directory unless
  * the user names one, so copies to hosts never have to skip signature checks.
  */
-@Startup
+@Startup(Interceptor.Priority.PLATFORM_BEFORE + 1) // after KnownSecrets: a probe's error may quote NIX_CONFIG
 @ApplicationScoped
 public class NixSettings {
 
@@ -33,18 +40,25 @@ public class NixSettings {
     private static final Duration QUICK = Duration.ofSeconds(30);
 
     private final Map<String, String> env;
-    private final int[] version;
+    /** The version found, once the sandbox probe (if any) passed. */
+    private final CompletableFuture<int[]> checked;
     private final Path signingKey;
     private final List<String> trustedKeys;
 
     NixSettings(DriftlessConfig config) {
         List<String> options = config.nix().options().orElse(List.of());
         this.env = Map.of("NIX_CONFIG", nixConfig(System.getenv("NIX_CONFIG"), options));
-        // The probe build runs while the version and the key are read: three nix calls in the time of one.
+        // `nix --version` and the probe build run while the rest of the start-up does (about 150 ms of
+        // processes); every nix call waits for their verdict in env(), and the start-up fails on it in verified().
         CompletableFuture<ProcessResult> probe = config.role().works()
                 ? sandboxProbe(options, config.nix().allowUnsandboxed(), Path.of(config.dataDir()))
-                : null;
-        this.version = detectVersion(env);
+                : CompletableFuture.completedFuture(null);
+        this.checked = inBackground("nix-version", () -> detectVersion(env)).thenCombine(probe, (found, probed) -> {
+            if (probed != null) {
+                requireSandbox(probed);
+            }
+            return found;
+        });
         if (!config.role().controls() && config.ssh().privateKeyFile().isPresent()) {
             LOG.warn("this worker has driftless.ssh.private-key-file, the key that logs in to hosts; workers never deploy, so"
                     + " remove it here (for ssh:// repositories give workers driftless.git.ssh-key-file, a read-only deploy key)");
@@ -52,16 +66,29 @@ public class NixSettings {
         this.signingKey = config.nix().signingKeyFile().map(Path::of)
                 .orElseGet(() -> ensureKey(Path.of(config.dataDir(), "keys", "signing-key.sec"), env));
         List<String> keys = new ArrayList<>();
-        keys.add(publicKey(signingKey, env));
+        keys.add(publicKey(signingKey));
         config.nix().trustedPublicKeys().ifPresent(keys::addAll);
         this.trustedKeys = List.copyOf(keys);
-        if (probe != null) {
-            requireSandbox(probe.join());
-        }
-        LOG.infof("nix %d.%d found; closures are signed with %s", version[0], version[1], keys.get(0).split(":")[0]);
     }
 
+    /** The start-up ends here, after the other beans started: it fails if nix is missing or too old, or builds are not sandboxed. */
+    void verified(@Observes @Priority(Interceptor.Priority.PLATFORM_AFTER) StartupEvent start) {
+        int[] found = version();
+        LOG.infof("nix %d.%d found; closures are signed with %s", found[0], found[1], trustedKeys.get(0).split(":")[0]);
+    }
+
+    /** The Nix version, once it is known and builds are proven sandboxed; throws what the check found otherwise. */
+    private int[] version() {
+        try {
+            return checked.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException cause ? cause : e;
+        }
+    }
+
+    /** The environment of every nix call; no call runs before nix was found and builds were proven sandboxed. */
     public Map<String, String> env() {
+        version();
         return env;
     }
 
@@ -86,6 +113,7 @@ public class NixSettings {
     /** The installable that builds every output of a store derivation, on old and new Nix alike. */
     public String derivationInstallable(String drvPath) {
         // Nix 2.13 reinterpreted a bare .drv argument as the file itself; "^*" means its outputs.
+        int[] version = version();
         boolean caretSyntax = version[0] > 2 || (version[0] == 2 && version[1] >= 13);
         return caretSyntax ? drvPath + "^*" : drvPath;
     }
@@ -108,13 +136,13 @@ public class NixSettings {
     /**
      * A process that builds commits refuses to start unless builds are sandboxed, proven by a
      * probe build, or the operator opted out knowingly. The check runs here, before any job can
-     * reach {@link NixCli}. Returns the running probe, or null when none is needed.
+     * reach {@link NixCli}. Returns the running probe, or a null result when none is needed.
      */
     private CompletableFuture<ProcessResult> sandboxProbe(List<String> options, boolean allowUnsandboxed, Path dataDir) {
         if (allowUnsandboxed) {
             LOG.warnf("builds may run without Nix's sandbox (%s): a commit can read this process's keys and tokens",
                     BuildSandbox.OPT_OUT);
-            return null;
+            return CompletableFuture.completedFuture(null);
         }
         BuildSandbox.weakening(options).ifPresent(option -> {
             throw new IllegalStateException("driftless.nix.options sets `" + option + "`, which lets a commit's builds run outside"
@@ -123,8 +151,12 @@ public class NixSettings {
         });
         String probe = BuildSandbox.probeExpression(dataDir.toAbsolutePath().toString(), java.util.UUID.randomUUID().toString());
         List<String> command = List.of("nix", "build", "--impure", "--no-link", "--json", "--expr", probe);
-        return CompletableFuture.supplyAsync(() -> ProcessRunner.run(command, env, QUICK), task -> {
-            Thread thread = new Thread(task, "nix-sandbox-probe");
+        return inBackground("nix-sandbox-probe", () -> ProcessRunner.run(command, env, QUICK));
+    }
+
+    private static <T> CompletableFuture<T> inBackground(String name, java.util.function.Supplier<T> work) {
+        return CompletableFuture.supplyAsync(work, task -> {
+            Thread thread = new Thread(task, name);
             thread.setDaemon(true);
             thread.start();
         });
@@ -157,13 +189,14 @@ public class NixSettings {
         return found;
     }
 
-    private static Path ensureKey(Path file, Map<String, String> env) {
+    private Path ensureKey(Path file, Map<String, String> env) {
         if (Files.exists(file)) {
             return file;
         }
         String name = "driftless-" + hostname() + "-1";
         ProcessResult result = ProcessRunner.run(List.of("nix", "key", "generate-secret", "--key-name", name), env, QUICK);
         if (!result.ok()) {
+            version(); // a missing or old nix says so, with what to install
             throw new IllegalStateException("cannot generate a signing key: " + result.explain());
         }
         try {
@@ -177,13 +210,33 @@ public class NixSettings {
         return file;
     }
 
-    private static String publicKey(Path secret, Map<String, String> env) {
-        ProcessResult result = ProcessRunner.run(
-                List.of("sh", "-c", "nix key convert-secret-to-public < \"$1\"", "sh", secret.toString()), env, QUICK);
-        if (!result.ok()) {
-            throw new IllegalStateException("cannot read signing key " + secret + ": " + result.explain());
+    /**
+     * The public half of a Nix secret key file ({@code name:base64}): the key is libsodium's 64
+     * bytes, seed then public key, so this is what {@code nix key convert-secret-to-public} prints,
+     * without a process. The file's content never appears in an error.
+     */
+    static String publicKey(Path secret) {
+        String text;
+        try {
+            text = Files.readString(secret).strip();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read signing key " + secret + ": "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage()), e);
         }
-        return result.stdout().strip();
+        int colon = text.indexOf(':');
+        byte[] key = null;
+        if (colon > 0) {
+            try {
+                key = Base64.getDecoder().decode(text.substring(colon + 1));
+            } catch (IllegalArgumentException e) {
+                key = null;
+            }
+        }
+        if (key == null || key.length != 64) {
+            throw new IllegalStateException("cannot read signing key " + secret + ": it is not a Nix secret key (name:base64 of"
+                    + " 64 bytes, as `nix key generate-secret` writes)");
+        }
+        return text.substring(0, colon) + ":" + Base64.getEncoder().encodeToString(Arrays.copyOfRange(key, 32, 64));
     }
 
     private static String hostname() {

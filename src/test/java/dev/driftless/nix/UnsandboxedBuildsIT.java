@@ -1,5 +1,6 @@
 package dev.driftless.nix;
 
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -10,7 +11,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The packaged application: a process that builds commits refuses to start unsandboxed unless told so knowingly. */
+/**
+ * The packaged application: a process that builds commits refuses to start without nix, or
+ * unsandboxed unless told so knowingly. The checks run while the rest of the start-up does.
+ */
 class UnsandboxedBuildsIT {
 
     @Test
@@ -36,6 +40,17 @@ class UnsandboxedBuildsIT {
             try (DriftlessProcess app = DriftlessProcess.start(config, "unsandboxed-allowed")) {
                 assertTrue(app.log().contains("builds may run without Nix's sandbox"), app.log());
             }
+        }
+    }
+
+    @Test
+    void withoutNixOnItsPathItRefusesToStartAndSaysWhatToInstall() {
+        try (FleetFixture fleet = new FleetFixture();
+                DriftlessProcess app = DriftlessProcess.launch(fleet.config(), "nix-missing", Map.of("PATH", "/nonexistent"))) {
+            int exit = app.awaitExit(Duration.ofSeconds(60));
+            assertNotEquals(0, exit);
+            assertTrue(app.log().contains("install Nix 2.8 or newer"), app.log());
+            assertFalse(app.log().contains("started in"), app.log());
         }
     }
 }
