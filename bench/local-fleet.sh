@@ -52,8 +52,8 @@ one_host_rounds() { # name repo -> median of observed -> InSync of h1 over $roun
   for i in $(seq 1 "$rounds"); do
     printf '{ motd = "h1 round %s %s"; }\n' "$i" "$(date +%s%N)" > "$2/hosts/h1.nix"; git -C "$2" commit -q -am "h1 round $i"
     sha=$(git -C "$2" rev-parse HEAD); push "$port" "$2"
-    until [ "$(applied_count "$port" "$sha")" -ge 1 ]; do sleep 0.25; done
-    t1=$(applied_ms "$port" "$sha" | awk '$1 == "h1" {print $2}'); tobs=$(observed_ms "$port" "$sha")
+    t1=; until [ -n "$t1" ]; do sleep 0.25; t1=$(host_applied_ms "$port" h1 "$sha"); done
+    tobs=$(observed_ms "$port" "$sha")
     echo $(( t1 - tobs )) >> "$work/$1.one"
   done
   sort -n "$work/$1.one" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
