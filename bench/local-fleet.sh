@@ -8,10 +8,10 @@
 #  4. a commit that changes one host, on the N-host fleet and on a 3-host fleet.
 # Driftless is told of commits by a signed webhook; its times are its own timestamps.
 #
-# Usage: bench/local-fleet.sh [N] [rounds]     (default 500 hosts, 5 rounds)
+# Usage: bench/local-fleet.sh [N] [rounds]     (default 500 hosts, 15 rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${1:-500} rounds=${2:-5} port=${BENCH_PORT:-18082} cores=$(nproc)
+N=${1:-500} rounds=${2:-15} port=${BENCH_PORT:-18082} cores=$(nproc)
 scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl openssl >/dev/null
 [ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q -ntp package -DskipTests
 work=$(mktemp -d /tmp/driftless-local-fleet.XXXXXX)
