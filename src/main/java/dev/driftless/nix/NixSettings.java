@@ -38,6 +38,8 @@ public class NixSettings {
 
     private static final Logger LOG = Logger.getLogger(NixSettings.class);
     private static final Duration QUICK = Duration.ofSeconds(30);
+    /** Longer than a failed start-up takes to exit. */
+    private static final Duration EXIT_WAIT = Duration.ofMinutes(2);
 
     private final Map<String, String> env;
     /** The version found, once the sandbox probe (if any) passed. */
@@ -86,10 +88,28 @@ public class NixSettings {
         }
     }
 
-    /** The environment of every nix call; no call runs before nix was found and builds were proven sandboxed. */
+    /**
+     * The environment of every nix call; no call runs before nix was found and builds were proven
+     * sandboxed. When they were not, the start-up fails on it ({@link #verified}) and the process
+     * exits: a job that asked meanwhile (the first evaluation of the branch) waits for that exit
+     * instead of failing, so that no commit is marked failed for what is this machine's fault.
+     */
     public Map<String, String> env() {
-        version();
+        try {
+            checked.join();
+        } catch (CompletionException e) {
+            awaitExit();
+            throw new IllegalStateException("nix cannot be used here; see the start-up's error", e);
+        }
         return env;
+    }
+
+    private static void awaitExit() {
+        try {
+            Thread.sleep(EXIT_WAIT.toMillis());
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt(); // the shutdown stopping this job
+        }
     }
 
     /**
