@@ -95,13 +95,18 @@ public class NixSettings {
      * instead of failing, so that no commit is marked failed for what is this machine's fault.
      */
     public Map<String, String> env() {
+        usableVersion();
+        return env;
+    }
+
+    /** The version for a job: like {@link #env}, it waits for a failing start-up's exit rather than fail the job's commit. */
+    private int[] usableVersion() {
         try {
-            checked.join();
+            return checked.join();
         } catch (CompletionException e) {
             awaitExit();
             throw new IllegalStateException("nix cannot be used here; see the start-up's error", e);
         }
-        return env;
     }
 
     private static void awaitExit() {
@@ -133,7 +138,7 @@ public class NixSettings {
     /** The installable that builds every output of a store derivation, on old and new Nix alike. */
     public String derivationInstallable(String drvPath) {
         // Nix 2.13 reinterpreted a bare .drv argument as the file itself; "^*" means its outputs.
-        int[] version = version();
+        int[] version = usableVersion();
         boolean caretSyntax = version[0] > 2 || (version[0] == 2 && version[1] >= 13);
         return caretSyntax ? drvPath + "^*" : drvPath;
     }
