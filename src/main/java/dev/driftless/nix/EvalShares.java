@@ -46,6 +46,24 @@ final class EvalShares {
     }
 
     /**
+     * What each process evaluates, in order: its own share, then the other shares from their far
+     * end, the next process's first. Two processes meet in the middle of the slower one's share.
+     */
+    static List<List<String>> orders(List<List<String>> shares) {
+        List<List<String>> orders = new ArrayList<>();
+        for (int i = 0; i < shares.size(); i++) {
+            List<String> order = new ArrayList<>(shares.get(i));
+            for (int j = 1; j < shares.size(); j++) {
+                List<String> other = new ArrayList<>(shares.get((i + j) % shares.size()));
+                java.util.Collections.reverse(other);
+                order.addAll(other);
+            }
+            orders.add(List.copyOf(order));
+        }
+        return List.copyOf(orders);
+    }
+
+    /**
      * The {@code --apply} function that evaluates only {@code share}: its toplevels' drvPaths. Host
      * names are attribute names, and go in as quoted Nix strings.
      */

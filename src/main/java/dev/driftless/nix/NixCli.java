@@ -90,18 +90,17 @@ public class NixCli implements Nix {
         }
         Whole names = whole(flakeRef, "builtins.mapAttrs (n: c: \"\")", Progress.NONE);
         List<List<String>> shares = EvalShares.deal(EvalShares.firstThenByName(names.drvs().keySet(), progress.first()), processes);
-        List<java.util.concurrent.CompletableFuture<Map<String, String>>> running = new java.util.ArrayList<>();
-        for (List<String> share : shares) {
-            running.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> evaluateShare(flakeRef, share, progress), evaluators));
+        SharedEvaluation.Result result = SharedEvaluation.run(EvalShares.orders(shares),
+                (order, found) -> nix(new Progress(List.of(), found), "eval", "--json", flakeRef + "#nixosConfigurations",
+                        "--apply", EvalShares.apply(order)),
+                progress.found(), evaluators);
+        for (SharedEvaluation.Share share : result.shares()) { // each process's time, per host, so a slow host shows
+            int hosts = share.firstToKnow().size();
+            LOG.infof("evaluated %d host(s) in one process in %d ms (%d ms a host)%s: %s", hosts, share.millis(),
+                    share.millis() / Math.max(1, hosts), share.stopped() ? ", then stopped: every host was known" : "",
+                    EvalShares.abbreviate(share.firstToKnow()));
         }
-        Map<String, String> all = new TreeMap<>();
-        for (java.util.concurrent.CompletableFuture<Map<String, String>> share : running) {
-            try {
-                all.putAll(share.join());
-            } catch (java.util.concurrent.CompletionException e) {
-                throw e.getCause() instanceof ShareFailed failed ? failed.failure : new NixFailure(String.valueOf(e.getCause()));
-            }
-        }
+        Map<String, String> all = result.drvPaths();
         return new Evaluation(all, names.inventory());
     }
 
@@ -130,38 +129,6 @@ public class NixCli implements Nix {
     /** A Nix string literal of {@code text}: nothing in it can end the string or interpolate. */
     static String nixString(String text) {
         return "\"" + text.replace("\\", "\\\\").replace("\"", "\\\"").replace("${", "\\${") + "\"";
-    }
-
-    /** One process's share of the hosts; each share's time is logged, per host, so a slow host shows. */
-    private Map<String, String> evaluateShare(String flakeRef, List<String> share, Progress progress) {
-        long start = System.nanoTime();
-        try {
-            Map<String, String> drvs = drvPaths(nix(progress, "eval", "--json", flakeRef + "#nixosConfigurations", "--apply", EvalShares.apply(share)));
-            long ms = (System.nanoTime() - start) / 1_000_000;
-            LOG.infof("evaluated %d host(s) in one process in %d ms (%d ms a host): %s", share.size(), ms, ms / Math.max(1, share.size()),
-                    EvalShares.abbreviate(share));
-            return drvs;
-        } catch (NixFailure e) {
-            throw new ShareFailed(e);
-        }
-    }
-
-    /** A share's failure, carried out of its thread. */
-    private static final class ShareFailed extends RuntimeException {
-        private final NixFailure failure;
-
-        ShareFailed(NixFailure failure) {
-            super(failure.getMessage(), null, false, false);
-            this.failure = failure;
-        }
-    }
-
-    private Map<String, String> drvPaths(ProcessResult result) throws NixFailure {
-        try {
-            return json.readValue(result.stdout(), new TypeReference<Map<String, String>>() {});
-        } catch (IOException e) {
-            throw new NixFailure("nix eval printed something that is not a map of drvPaths: " + abbreviate(result.stdout()));
-        }
     }
 
     /**

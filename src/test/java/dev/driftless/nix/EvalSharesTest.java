@@ -20,6 +20,16 @@ class EvalSharesTest {
         assertEquals(List.of(), EvalShares.deal(List.of(), 4));
     }
 
+    @Test
+    void eachProcessGoesThroughItsShareThenThroughTheOthersFromTheirFarEnd() {
+        assertEquals(List.of(List.of("a", "c", "d", "b"), List.of("b", "d", "c", "a")),
+                EvalShares.orders(List.of(List.of("a", "c"), List.of("b", "d"))));
+        assertEquals(List.of(List.of("a", "d", "e", "b", "f", "c"), List.of("b", "e", "f", "c", "d", "a"), List.of("c", "f", "d", "a", "e", "b")),
+                EvalShares.orders(List.of(List.of("a", "d"), List.of("b", "e"), List.of("c", "f"))), "the next process's share first");
+        assertEquals(List.of(List.of("a", "b")), EvalShares.orders(List.of(List.of("a", "b"))));
+        assertEquals(List.of(), EvalShares.orders(List.of()));
+    }
+
     /** The function each process applies, evaluated by the real nix: only its share, by name, quoting and all. */
     @Test
     void aShareEvaluatesOnlyItsHostsToplevels() {
