@@ -43,6 +43,16 @@ next_round 2; sha=$(git -C "$work/fleet" rev-parse HEAD)
   --apply 'cs: builtins.mapAttrs (n: c: c.config.system.build.toplevel.drvPath) cs' > /dev/null
 read -r base_s base_kb < "$work/baseline.time"; base_ms=$(awk -v s="$base_s" 'BEGIN { printf "%d", s * 1000 }')
 
+# --- What this machine gives <cores> nix processes: the hosts dealt out by hand, one nix eval each --
+# Not a goal: it shows how far the cores scale here (two vCPUs may share one core), from this run.
+next_round 5; sha=$(git -C "$work/fleet" rev-parse HEAD); start=$(now_ms)
+for p in $(seq 0 $(( cores - 1 ))); do
+  names=$(for i in $(seq 1 "$hosts"); do if [ $(( (i - 1) % cores )) -eq "$p" ]; then printf '"h%s" ' "$i"; fi; done)
+  nix eval --json "git+file://$work/fleet?ref=refs/heads/main&rev=$sha#nixosConfigurations" \
+    --apply "cs: builtins.listToAttrs (map (n: { name = n; value = cs.\${n}.config.system.build.toplevel.drvPath; }) [ $names ])" > /dev/null &
+done
+wait; hand_ms=$(( $(now_ms) - start ))
+
 # --- Driftless, with 1 and with <cores> evaluation processes --------------------------------------
 driftless_eval() { # processes round -> ms of Driftless's evaluation of that round's commit; peak RSS in $work/rss.$1
   local args=() i sha ms
@@ -73,5 +83,7 @@ printf '  one nix eval of every host (baseline)        %6d ms, largest process %
 printf '  Driftless, driftless.nix.eval-processes=1    %6d ms, largest process %4d MB\n' "$one" "$(cat "$work/rss.1")"
 printf '  Driftless, driftless.nix.eval-processes=%-3s  %6d ms, largest process %4d MB\n' "$cores" "$many" "$(cat "$work/rss.$cores")"
 cat "$work/shares$cores"
+printf '  (%s nix eval processes started by hand, the hosts dealt out: %s ms = %sx; how far %s cores scale on this machine)\n' \
+  "$cores" "$hand_ms" "$(ratio "$hand_ms" "$base_ms")" "$cores"
 printf '  RATIO %s hosts, Driftless with %s evaluation processes vs one nix eval of all: %s ms / %s ms = %sx   [<= 0.6x]\n' \
   "$hosts" "$cores" "$many" "$base_ms" "$(ratio "$many" "$base_ms")"

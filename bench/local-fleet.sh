@@ -5,7 +5,7 @@
 #  2. one commit that changes all N hosts (default 500): Driftless against a raw script doing the
 #     same steps with the best parallelism (one nix build, one sign, then xargs -P <cores>);
 #  3. one resync of N hosts;
-#  4. a commit that changes one host, on the N-host fleet and on a 3-host fleet.
+#  4. a commit that changes one host, on the N-host fleet and on a 3-host fleet, in turn.
 # Driftless is told of commits by a signed webhook; its times are its own timestamps.
 #
 # Usage: bench/local-fleet.sh [N] [rounds]     (default 500 hosts, 15 rounds)
@@ -16,8 +16,8 @@ scripts/ensure-packages.sh nix-bin git openjdk-17-jdk-headless curl openssl >/de
 [ -f target/quarkus-app/quarkus-run.jar ] || ./mvnw -B -q -ntp package -DskipTests
 work=$(mktemp -d /tmp/driftless-local-fleet.XXXXXX)
 . bench/lib.sh
-app=
-cleanup() { [ -n "$app" ] && kill "$app" 2>/dev/null; wait 2>/dev/null; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
+app= appN= app3=
+cleanup() { for p in $app $appN $app3; do kill "$p" 2>/dev/null; done; wait 2>/dev/null; chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 nix key generate-secret --key-name bench-1 > "$work/key.sec"
 pub=$(nix key convert-secret-to-public < "$work/key.sec")
@@ -46,18 +46,15 @@ wait_applied() { # sha count -> waits until count hosts applied sha; prints the 
   applied_ms "$port" "$1" | awk '{ if ($2 > m) m = $2 } END { print m }'
 }
 resync_figure() { resync_window "$port" 16; }  # -> "count mean-ms max-ms" over about three resyncs at 5 s
-one_host_rounds() { # name repo -> median of observed -> InSync of h1 over $rounds commits that change h1 alone
-  local i sha t1 tobs
-  : > "$work/$1.one"
-  for i in $(seq 1 "$rounds"); do
-    printf '{ motd = "h1 round %s %s"; }\n' "$i" "$(date +%s%N)" > "$2/hosts/h1.nix"; git -C "$2" commit -q -am "h1 round $i"
-    sha=$(git -C "$2" rev-parse HEAD); push "$port" "$2"
-    t1=; until [ -n "$t1" ]; do sleep 0.25; t1=$(host_applied_ms "$port" h1 "$sha"); done
-    tobs=$(observed_ms "$port" "$sha")
-    echo $(( t1 - tobs )) >> "$work/$1.one"
-  done
-  sort -n "$work/$1.one" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+one_round() { # name repo port i -> appends observed -> InSync of h1 for a commit that changes h1 alone
+  local sha t1 tobs
+  printf '{ motd = "h1 round %s %s"; }\n' "$4" "$(date +%s%N)" > "$2/hosts/h1.nix"; git -C "$2" commit -q -am "h1 round $4"
+  sha=$(git -C "$2" rev-parse HEAD); push "$3" "$2"
+  t1=; until [ -n "$t1" ]; do sleep 0.25; t1=$(host_applied_ms "$3" h1 "$sha"); done
+  tobs=$(observed_ms "$3" "$sha")
+  echo $(( t1 - tobs )) >> "$work/$1.one"
 }
+median() { sort -n "$1" | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 echo "directory hosts, $cores cores, $(nix --version); goals from issue 17 in brackets" >&2
 # --- 50 hosts: start-up, idle RSS, resync ---------------------------------------------------
@@ -83,15 +80,21 @@ all=$(( $(wait_applied "$sha" "$N") - t0 ))
 steps "$port" > "$work/steps.txt"
 read -r cN rN mN <<< "$(resync_figure)"
 rssN=$(awk '/^VmRSS/ {print int($2 / 1024)}' "/proc/$app/status")
-oneN=$(one_host_rounds fN "$work/fleetN")
-stop
 
-# --- 3 hosts: the same one-host commit ----------------------------------------------------------
+# --- 3 hosts beside it: the same one-host commit, rounds taken in turn with the N-host fleet ----
+# Taken in turn (N then 3, then 3 then N, …) so that a change in this machine's speed over the
+# minutes of the rounds falls on both fleets alike; each controller idles while the other works.
+appN=$app; portN=$port; port=$(( portN + 1 ))
 fleet_repo "$work/fleet3" 3
 start f3 "$work/fleet3" 3
 push "$port" "$work/fleet3"; wait_applied "$(git -C "$work/fleet3" rev-parse HEAD)" 3 >/dev/null
-one3=$(one_host_rounds f3 "$work/fleet3")
-stop
+app3=$app; : > "$work/fN.one"; : > "$work/f3.one"
+for i in $(seq 1 "$rounds"); do
+  if [ $(( i % 2 )) -eq 1 ]; then one_round fN "$work/fleetN" "$portN" "$i"; one_round f3 "$work/fleet3" "$port" "$i"
+  else one_round f3 "$work/fleet3" "$port" "$i"; one_round fN "$work/fleetN" "$portN" "$i"; fi
+done
+oneN=$(median "$work/fN.one"); one3=$(median "$work/f3.one")
+stop; app3=; app=$appN; appN=; port=$portN; stop
 
 # --- By hand: the same N-host commit, with the best parallelism a script has ---------------------
 fleet_repo "$work/manual" "$N"
