@@ -30,33 +30,25 @@ final class EvalShares {
     }
 
     /**
-     * The hosts dealt out like cards to at most {@code processes} shares, none empty: neighbours
-     * in name order (web1, web2, …), which often cost alike, land in different processes.
+     * What each of at most {@code processes} processes evaluates, in order, from {@code all} (the
+     * hosts asked for first, then the rest by name): its own share, dealt out like cards so that
+     * neighbours in name order (web1, web2, …), which often cost alike, land in different
+     * processes; then every other host from the far end of {@code all}, where the others' shares
+     * end. Two processes meet in the middle of the slower one's share. {@link #apply} computes the
+     * same order inside nix.
      */
-    static List<List<String>> deal(List<String> names, int processes) {
-        int n = Math.max(1, Math.min(processes, names.size()));
-        List<List<String>> shares = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            shares.add(new ArrayList<>());
-        }
-        for (int i = 0; i < names.size(); i++) {
-            shares.get(i % n).add(names.get(i));
-        }
-        return shares.stream().filter(s -> !s.isEmpty()).map(List::copyOf).toList();
-    }
-
-    /**
-     * What each process evaluates, in order: its own share, then the other shares from their far
-     * end, the next process's first. Two processes meet in the middle of the slower one's share.
-     */
-    static List<List<String>> orders(List<List<String>> shares) {
+    static List<List<String>> orders(List<String> all, int processes) {
+        int n = Math.max(1, Math.min(processes, all.size()));
         List<List<String>> orders = new ArrayList<>();
-        for (int i = 0; i < shares.size(); i++) {
-            List<String> order = new ArrayList<>(shares.get(i));
-            for (int j = 1; j < shares.size(); j++) {
-                List<String> other = new ArrayList<>(shares.get((i + j) % shares.size()));
-                java.util.Collections.reverse(other);
-                order.addAll(other);
+        for (int i = 0; i < n && i < all.size(); i++) {
+            List<String> order = new ArrayList<>();
+            for (int p = i; p < all.size(); p += n) {
+                order.add(all.get(p));
+            }
+            for (int p = all.size() - 1; p >= 0; p--) {
+                if (p % n != i) {
+                    order.add(all.get(p));
+                }
             }
             orders.add(List.copyOf(order));
         }
@@ -64,13 +56,22 @@ final class EvalShares {
     }
 
     /**
-     * The {@code --apply} function that evaluates only {@code share}: its toplevels' drvPaths. Host
-     * names are attribute names, and go in as quoted Nix strings.
+     * The {@code --apply} function of process {@code index} of {@code processes}: every host's
+     * toplevel drvPath, forced and traced in the order of {@link #orders}, which it computes from
+     * the configurations' names and {@code first} (quoted Nix strings), so that the command line
+     * stays short however large the fleet (Linux allows 128 KiB in one argument).
      */
-    static String apply(List<String> share) {
-        String wanted = share.stream().map(EvalShares::nixString).collect(Collectors.joining(" "));
-        // Forced in the share's order (printing would go by name), each traced as it is known (NixCli.FOUND).
-        return "cs: let names = [ " + wanted + " ]; drvs = builtins.listToAttrs (map (n: { name = n; value = "
+    static String apply(int index, int processes, List<String> first) {
+        String asked = first.stream().distinct().map(EvalShares::nixString).collect(Collectors.joining(" "));
+        // Forced in this order (printing would go by name), each traced as it is known (NixCli.FOUND).
+        return "cs: let k = " + processes + "; i = " + index + "; first = builtins.filter (n: cs ? ${n}) [ " + asked + " ];"
+                + " isFirst = builtins.listToAttrs (map (n: { name = n; value = true; }) first);"
+                + " all = first ++ builtins.filter (n: !(isFirst ? ${n})) (builtins.attrNames cs); count = builtins.length all;"
+                + " mine = p: p - (p / k) * k == i;"
+                + " own = builtins.genList (j: builtins.elemAt all (i + j * k)) ((count - i + k - 1) / k);"
+                + " rest = builtins.filter (n: n != null) (builtins.genList (j: let p = count - 1 - j; in if mine p then null else builtins.elemAt all p) count);"
+                + " names = own ++ rest;"
+                + " drvs = builtins.listToAttrs (map (n: { name = n; value = "
                 + "let d = cs.${n}.config.system.build.toplevel.drvPath; in builtins.trace \"driftless-drv ${n} ${d}\" d; }) names); "
                 + "in builtins.foldl' (acc: n: builtins.seq drvs.${n} acc) drvs names";
     }

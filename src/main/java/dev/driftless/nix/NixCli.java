@@ -89,10 +89,10 @@ public class NixCli implements Nix {
             return new Evaluation(whole.drvs(), whole.inventory());
         }
         Whole names = whole(flakeRef, "builtins.mapAttrs (n: c: \"\")", Progress.NONE);
-        List<List<String>> shares = EvalShares.deal(EvalShares.firstThenByName(names.drvs().keySet(), progress.first()), processes);
-        SharedEvaluation.Result result = SharedEvaluation.run(EvalShares.orders(shares),
-                (order, found) -> nix(new Progress(List.of(), found), "eval", "--json", flakeRef + "#nixosConfigurations",
-                        "--apply", EvalShares.apply(order)),
+        List<List<String>> orders = EvalShares.orders(EvalShares.firstThenByName(names.drvs().keySet(), progress.first()), processes);
+        SharedEvaluation.Result result = SharedEvaluation.run(orders,
+                (index, order, found) -> nix(new Progress(List.of(), found), "eval", "--json", flakeRef + "#nixosConfigurations",
+                        "--apply", EvalShares.apply(index, orders.size(), progress.first())),
                 progress.found(), evaluators);
         for (SharedEvaluation.Share share : result.shares()) { // each process's time, per host, so a slow host shows
             int hosts = share.firstToKnow().size();

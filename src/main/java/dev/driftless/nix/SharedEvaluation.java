@@ -24,10 +24,10 @@ import java.util.function.BiConsumer;
  */
 final class SharedEvaluation {
 
-    /** Runs one process over {@code order}, telling {@code found} each host's drvPath as it is known. */
+    /** Runs process {@code index} over {@code order}, telling {@code found} each host's drvPath as it is known. */
     @FunctionalInterface
     interface Process {
-        void run(List<String> order, BiConsumer<String, String> found) throws NixFailure;
+        void run(int index, List<String> order, BiConsumer<String, String> found) throws NixFailure;
     }
 
     /** What one process did: the hosts it was first to know, how long it ran, and whether it was stopped before its end. */
@@ -60,7 +60,7 @@ final class SharedEvaluation {
             List<String> order = orders.get(i);
             running.add(threads.submit(() -> {
                 try {
-                    process.run(order, (host, drvPath) -> {
+                    process.run(index, order, (host, drvPath) -> {
                         if (known.putIfAbsent(host, drvPath) == null) {
                             knownBy.put(host, index);
                             found.accept(host, drvPath);

@@ -12,35 +12,42 @@ import org.junit.jupiter.api.Test;
 class EvalSharesTest {
 
     @Test
-    void hostsAreDealtOutToAtMostTheProcessesNoneEmpty() {
-        List<String> hosts = List.of("db1", "db2", "web1", "web2", "web3");
-        assertEquals(List.of(List.of("db1", "web1", "web3"), List.of("db2", "web2")), EvalShares.deal(hosts, 2));
-        assertEquals(List.of(List.of("db1"), List.of("db2")), EvalShares.deal(List.of("db1", "db2"), 8), "never an empty share");
-        assertEquals(List.of(hosts), EvalShares.deal(hosts, 1));
-        assertEquals(List.of(), EvalShares.deal(List.of(), 4));
+    void eachProcessGoesThroughItsDealtShareThenThroughTheOthersFromTheFarEnd() {
+        assertEquals(List.of(List.of("a", "c", "d", "b"), List.of("b", "d", "c", "a")), EvalShares.orders(List.of("a", "b", "c", "d"), 2));
+        assertEquals(List.of(List.of("a", "d", "f", "e", "c", "b"), List.of("b", "e", "f", "d", "c", "a"), List.of("c", "f", "e", "d", "b", "a")),
+                EvalShares.orders(List.of("a", "b", "c", "d", "e", "f"), 3));
+        assertEquals(List.of(List.of("a", "b"), List.of("b", "a")), EvalShares.orders(List.of("a", "b"), 8), "never more processes than hosts");
+        assertEquals(List.of(List.of("a", "b", "c")), EvalShares.orders(List.of("a", "b", "c"), 1));
+        assertEquals(List.of(), EvalShares.orders(List.of(), 4));
     }
 
+    /**
+     * The function each process applies, evaluated by the real nix: every host in the order
+     * {@link EvalShares#orders} gives that process (the hosts asked for first lead the list it
+     * deals from, a name asked for that is no host is ignored), quoting and all.
+     */
     @Test
-    void eachProcessGoesThroughItsShareThenThroughTheOthersFromTheirFarEnd() {
-        assertEquals(List.of(List.of("a", "c", "d", "b"), List.of("b", "d", "c", "a")),
-                EvalShares.orders(List.of(List.of("a", "c"), List.of("b", "d"))));
-        assertEquals(List.of(List.of("a", "d", "e", "b", "f", "c"), List.of("b", "e", "f", "c", "d", "a"), List.of("c", "f", "d", "a", "e", "b")),
-                EvalShares.orders(List.of(List.of("a", "d"), List.of("b", "e"), List.of("c", "f"))), "the next process's share first");
-        assertEquals(List.of(List.of("a", "b")), EvalShares.orders(List.of(List.of("a", "b"))));
-        assertEquals(List.of(), EvalShares.orders(List.of()));
-    }
-
-    /** The function each process applies, evaluated by the real nix: only its share, by name, quoting and all. */
-    @Test
-    void aShareEvaluatesOnlyItsHostsToplevels() {
+    void nixEvaluatesEachProcessesHostsInTheOrderJavaComputes() {
         String configs = "{ web1 = { config.system.build.toplevel.drvPath = \"/nix/store/a-web1.drv\"; };"
                 + " \"odd\\\"name\" = { config.system.build.toplevel.drvPath = \"/nix/store/b-odd.drv\"; };"
-                + " broken = throw \"never evaluated\"; }";
-        String apply = EvalShares.apply(List.of("web1", "odd\"name"));
-        ProcessResult result = ProcessRunner.run(List.of("nix-instantiate", "--eval", "--strict", "--json", "--expr",
-                "(" + apply + ") " + configs), Map.of(), Duration.ofSeconds(60));
-        assertEquals(0, result.exitCode(), result.stderr());
-        assertEquals("{\"odd\\\"name\":\"/nix/store/b-odd.drv\",\"web1\":\"/nix/store/a-web1.drv\"}", result.stdout().strip());
+                + " db1 = { config.system.build.toplevel.drvPath = \"/nix/store/c-db1.drv\"; };"
+                + " db2 = { config.system.build.toplevel.drvPath = \"/nix/store/d-db2.drv\"; };"
+                + " web2 = { config.system.build.toplevel.drvPath = \"/nix/store/e-web2.drv\"; }; }";
+        List<String> first = List.of("web2", "nosuchhost", "web2");
+        List<String> all = EvalShares.firstThenByName(List.of("web1", "odd\"name", "db1", "db2", "web2"), first);
+        List<List<String>> orders = EvalShares.orders(all, 2);
+        for (int i = 0; i < orders.size(); i++) {
+            List<String> traced = new java.util.concurrent.CopyOnWriteArrayList<>();
+            Nix.Progress progress = new Nix.Progress(List.of(), (host, drv) -> traced.add(host));
+            ProcessResult result = ProcessRunner.run(List.of("nix-instantiate", "--eval", "--strict", "--json", "--expr",
+                    "(" + EvalShares.apply(i, orders.size(), first) + ") " + configs), Map.of(), Duration.ofSeconds(60), null,
+                    line -> NixCli.found(line, progress));
+            assertEquals(0, result.exitCode(), result.stderr());
+            assertEquals(orders.get(i), traced, "process " + i);
+            assertEquals("{\"db1\":\"/nix/store/c-db1.drv\",\"db2\":\"/nix/store/d-db2.drv\",\"odd\\\"name\":\"/nix/store/b-odd.drv\","
+                    + "\"web1\":\"/nix/store/a-web1.drv\",\"web2\":\"/nix/store/e-web2.drv\"}", result.stdout().strip());
+        }
+        assertEquals(List.of("web2", "db2", "web1", "odd\"name", "db1"), orders.get(0));
     }
 
     @Test

@@ -51,11 +51,11 @@ class EvaluationProgressTest {
     }
 
     @Test
-    void aShareIsEvaluatedInItsOwnOrder() {
+    void oneOfSeveralProcessesEvaluatesInItsOwnOrder() {
         StringBuilder out = new StringBuilder();
-        List<String> seen = found("(" + EvalShares.apply(List.of("c", "a")) + ") " + FLAKE + ".nixosConfigurations", out);
-        assertEquals(List.of("c /nix/store/ccc-c.drv", "a /nix/store/aaa-a.drv"), seen);
-        assertEquals("{\"a\":\"/nix/store/aaa-a.drv\",\"c\":\"/nix/store/ccc-c.drv\"}", out.toString());
+        List<String> seen = found("(" + EvalShares.apply(0, 2, List.of("c")) + ") " + FLAKE + ".nixosConfigurations", out);
+        assertEquals(List.of("c /nix/store/ccc-c.drv", "b /nix/store/bbb-b.drv", "a /nix/store/aaa-a.drv"), seen);
+        assertEquals("{\"a\":\"/nix/store/aaa-a.drv\",\"b\":\"/nix/store/bbb-b.drv\",\"c\":\"/nix/store/ccc-c.drv\"}", out.toString());
     }
 
     @Test

@@ -48,8 +48,8 @@ class SharedEvaluationTest {
     void aProcessDoneWithItsShareEvaluatesTheOthersAndTheStuckOneIsStopped() throws Exception {
         CountDownLatch stopped = new CountDownLatch(1);
         List<String> heard = new CopyOnWriteArrayList<>();
-        SharedEvaluation.Result result = SharedEvaluation.run(EvalShares.orders(List.of(List.of("a", "c"), List.of("b", "d"))),
-                (order, found) -> {
+        SharedEvaluation.Result result = SharedEvaluation.run(EvalShares.orders(List.of("a", "b", "c", "d"), 2),
+                (index, order, found) -> {
                     if (order.get(0).equals("a")) {
                         stuck(stopped);
                     }
@@ -69,8 +69,8 @@ class SharedEvaluationTest {
     void twoProcessesThatMeetOnAHostReportItOnce() throws Exception {
         CountDownLatch bothAt = new CountDownLatch(2);
         List<String> heard = new CopyOnWriteArrayList<>();
-        SharedEvaluation.Result result = SharedEvaluation.run(EvalShares.orders(List.of(List.of("a"), List.of("b"))),
-                (order, found) -> {
+        SharedEvaluation.Result result = SharedEvaluation.run(EvalShares.orders(List.of("a", "b"), 2),
+                (index, order, found) -> {
                     found.accept(order.get(0), "/nix/store/x-" + order.get(0) + ".drv");
                     bothAt.countDown();
                     try {
@@ -91,8 +91,8 @@ class SharedEvaluationTest {
     void aHostThatFailsFailsTheEvaluationAndStopsTheOtherProcesses() {
         CountDownLatch stopped = new CountDownLatch(1);
         NixFailure failure = assertThrows(NixFailure.class, () -> SharedEvaluation.run(
-                EvalShares.orders(List.of(List.of("a"), List.of("b"))),
-                (order, found) -> {
+                EvalShares.orders(List.of("a", "b"), 2),
+                (index, order, found) -> {
                     if (order.get(0).equals("a")) {
                         stuck(stopped);
                     }
@@ -106,8 +106,8 @@ class SharedEvaluationTest {
     @Test
     void aProcessThatEndsWithoutTellingEveryHostIsAFailureNotAHang() {
         NixFailure failure = assertThrows(NixFailure.class, () -> SharedEvaluation.run(
-                EvalShares.orders(List.of(List.of("a"), List.of("b"))),
-                (order, found) -> found.accept("a", "/nix/store/x-a.drv"), (host, drv) -> {}, threads));
+                EvalShares.orders(List.of("a", "b"), 2),
+                (index, order, found) -> found.accept("a", "/nix/store/x-a.drv"), (host, drv) -> {}, threads));
         assertTrue(failure.getMessage().contains("without reporting"), failure.getMessage());
     }
 
@@ -124,11 +124,11 @@ class SharedEvaluationTest {
                 + " b = { config.system.build.toplevel.drvPath = \"/nix/store/bbb-b.drv\"; };"
                 + " c = { config.system.build.toplevel.drvPath = \"/nix/store/ccc-c.drv\"; }; }";
         String marker = "driftless-shared-evaluation-test-" + ProcessHandle.current().pid();
-        SharedEvaluation.Result result = SharedEvaluation.run(EvalShares.orders(EvalShares.deal(List.of("a", "b", "c"), 2)),
-                (order, found) -> {
+        SharedEvaluation.Result result = SharedEvaluation.run(EvalShares.orders(List.of("a", "b", "c"), 2),
+                (index, order, found) -> {
                     Map<String, String> env = order.get(0).equals("a") ? Map.of("GATE", pipe.toString()) : Map.of();
                     ProcessResult run = ProcessRunner.run(List.of("nix-instantiate", "--eval", "--strict", "--json", "--expr",
-                            "(" + EvalShares.apply(order) + ") (builtins.seq \"" + marker + "\" " + configs + ")"), env,
+                            "(" + EvalShares.apply(index, 2, List.of()) + ") (builtins.seq \"" + marker + "\" " + configs + ")"), env,
                             Duration.ofMinutes(2), null, line -> NixCli.found(line, new Nix.Progress(List.of(), found)));
                     if (!run.ok()) {
                         throw new NixFailure(run.explain());
