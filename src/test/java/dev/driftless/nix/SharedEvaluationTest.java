@@ -35,7 +35,8 @@ class SharedEvaluationTest {
     }
 
     /** Stands in for a process stuck on its first host until it is stopped, as ProcessRunner stops one. */
-    private static void stuck(CountDownLatch stopped) throws NixFailure {
+    private static void stuck(CountDownLatch started, CountDownLatch stopped) throws NixFailure {
+        started.countDown();
         try {
             new CountDownLatch(1).await();
         } catch (InterruptedException e) {
@@ -44,15 +45,28 @@ class SharedEvaluationTest {
         }
     }
 
+    /** The other process goes on once the stuck one is stuck: a task stopped before it started would never say so. */
+    private static void after(CountDownLatch started) throws NixFailure {
+        try {
+            if (!started.await(30, TimeUnit.SECONDS)) {
+                throw new NixFailure("the stuck process never started");
+            }
+        } catch (InterruptedException e) {
+            throw new NixFailure("killed");
+        }
+    }
+
     @Test
     void aProcessDoneWithItsShareEvaluatesTheOthersAndTheStuckOneIsStopped() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         List<String> heard = new CopyOnWriteArrayList<>();
         SharedEvaluation.Result result = SharedEvaluation.run(EvalShares.orders(List.of("a", "b", "c", "d"), 2),
                 (index, order, found) -> {
                     if (order.get(0).equals("a")) {
-                        stuck(stopped);
+                        stuck(started, stopped);
                     }
+                    after(started);
                     order.forEach(host -> found.accept(host, "/nix/store/x-" + host + ".drv"));
                 }, (host, drv) -> heard.add(host), threads);
 
@@ -89,13 +103,15 @@ class SharedEvaluationTest {
 
     @Test
     void aHostThatFailsFailsTheEvaluationAndStopsTheOtherProcesses() {
+        CountDownLatch started = new CountDownLatch(1);
         CountDownLatch stopped = new CountDownLatch(1);
         NixFailure failure = assertThrows(NixFailure.class, () -> SharedEvaluation.run(
                 EvalShares.orders(List.of("a", "b"), 2),
                 (index, order, found) -> {
                     if (order.get(0).equals("a")) {
-                        stuck(stopped);
+                        stuck(started, stopped);
                     }
+                    after(started);
                     found.accept("b", "/nix/store/x-b.drv");
                     throw new NixFailure("error: attribute 'boot' missing, while evaluating host a");
                 }, (host, drv) -> {}, threads));
