@@ -3,7 +3,9 @@ package dev.driftless.job;
 import dev.driftless.config.DriftlessConfig;
 import dev.driftless.nix.Nix;
 import dev.driftless.nix.NixFailure;
+import io.quarkus.runtime.ShutdownEvent;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -42,6 +44,11 @@ public class BuildAhead {
     BuildAhead(Nix nix, boolean enabled) {
         this.nix = nix;
         this.enabled = enabled;
+    }
+
+    /** A build ahead in progress is not waited for: its nix is killed, and the commit's own build does the work again. */
+    void onStop(@Observes ShutdownEvent stop) {
+        builder.shutdownNow();
     }
 
     /** Waits until the builds ahead already started have ended: the builder runs them one after another. */

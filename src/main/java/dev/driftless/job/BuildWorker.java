@@ -12,7 +12,9 @@ import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
 import org.jboss.logging.Logger;
 
@@ -24,17 +26,31 @@ public class BuildWorker {
 
     private final Nix nix;
     private final DriftlessMetrics metrics;
+    private final Stopping stopping;
 
-    BuildWorker(Nix nix, DriftlessMetrics metrics) {
+    BuildWorker(Nix nix, DriftlessMetrics metrics, Stopping stopping) {
         this.nix = nix;
         this.metrics = metrics;
+        this.stopping = stopping;
     }
+
+    /** As {@link EvaluationWorker#evaluate(Message)}: a build cut short by a stop sends nothing and leaves its request unacknowledged. */
 
     @Incoming(Channels.BUILD_REQUESTS_IN)
     @Outgoing(Channels.BUILD_RESULTS_OUT)
     // Batches build independently, up to driftless.build.concurrency at once per process.
     @Blocking(value = "driftless-builds", ordered = false)
-    public BuildResult build(BuildRequest request) {
+    @Acknowledgment(Acknowledgment.Strategy.MANUAL)
+    public Message<BuildResult> build(Message<BuildRequest> request) {
+        BuildResult result;
+        try (Stopping.Job job = stopping.job()) {
+            result = build(request.getPayload());
+        }
+        return result == null ? null : request.withPayload(result);
+    }
+
+    /** The batch's build; null when the process began to stop before it ended. */
+    BuildResult build(BuildRequest request) {
         long start = System.nanoTime();
         Map<String, String> drvPaths = request.drvPaths();
         LOG.infof("commit %.12s: building %d host(s) from %s", request.sha(), drvPaths.size(), request.firstHost());
@@ -45,6 +61,12 @@ public class BuildWorker {
             LOG.infof("commit %.12s: built %s in %d ms", request.sha(), outs.keySet(), took.toMillis());
             return new BuildResult.Built(request.sha(), drvPaths, outs);
         } catch (NixFailure | RuntimeException e) {
+            if (stopping.stopped()) {
+                LOG.infof("commit %.12s: build of %s stopped, as Driftless is stopping; another worker, or this one when it starts"
+                        + " again, builds it",
+                        request.sha(), String.join(", ", new java.util.TreeSet<>(drvPaths.keySet())));
+                return null;
+            }
             metrics.build("failure", Duration.ofNanos(System.nanoTime() - start));
             List<String> failed = e instanceof Nix.BuildFailed f ? f.hosts() : drvPaths.keySet().stream().sorted().toList();
             // The result travels to other processes and into the commit's record: no credentials in it.

@@ -13,7 +13,9 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
 import java.util.Map;
+import org.eclipse.microprofile.reactive.messaging.Acknowledgment;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.eclipse.microprofile.reactive.messaging.Outgoing;
 import org.jboss.logging.Logger;
 
@@ -29,20 +31,36 @@ public class EvaluationWorker {
     private final DriftlessMetrics metrics;
     private final LockedSources sources;
     private final BuildAhead ahead;
+    private final Stopping stopping;
     /** Every host's drvPath at the last commit evaluated here: what a host's new drvPath is compared with to build it ahead. */
     private volatile Map<String, String> lastDrvPaths = Map.of();
 
-    EvaluationWorker(GitMirror mirror, DriftlessMetrics metrics, LockedSources sources, BuildAhead ahead) {
+    EvaluationWorker(GitMirror mirror, DriftlessMetrics metrics, LockedSources sources, BuildAhead ahead, Stopping stopping) {
         this.mirror = mirror;
         this.metrics = metrics;
         this.sources = sources;
         this.ahead = ahead;
+        this.stopping = stopping;
     }
 
+    /**
+     * The result goes out as the commit's message, so it is acknowledged once the result is
+     * sent; an evaluation cut short by a stop sends nothing and leaves it unacknowledged.
+     */
     @Incoming(Channels.COMMITS_IN)
     @Outgoing(Channels.EVALUATIONS_OUT)
+    @Acknowledgment(Acknowledgment.Strategy.MANUAL)
     @Blocking
-    public EvaluationResult evaluate(CommitObserved commit) {
+    public Message<EvaluationResult> evaluate(Message<CommitObserved> commit) {
+        EvaluationResult result;
+        try (Stopping.Job job = stopping.job()) {
+            result = evaluate(commit.getPayload());
+        }
+        return result == null ? null : commit.withPayload(result);
+    }
+
+    /** The commit's evaluation; null when the process began to stop before it ended. */
+    EvaluationResult evaluate(CommitObserved commit) {
         long start = System.nanoTime();
         String sha = commit.sha();
         try {
@@ -59,6 +77,11 @@ public class EvaluationWorker {
                     evaluation.drvPaths().size(), evaluation.declared().source());
             return new EvaluationResult.Evaluated(sha, evaluation.drvPaths(), evaluation.declared());
         } catch (GitFetchFailed | NixFailure | RuntimeException e) {
+            if (stopping.stopped()) {
+                LOG.infof("commit %.12s: evaluation stopped, as Driftless is stopping; another worker, or this one when it starts"
+                        + " again, evaluates it", sha);
+                return null;
+            }
             metrics.evaluation("failure", Duration.ofNanos(System.nanoTime() - start));
             // The result travels to other processes and into the commit's record: no credentials in it.
             String why = Redaction.redact(String.valueOf(e.getMessage()));

@@ -80,6 +80,9 @@ public class LockedSources {
             keep = true;
             return evaluation;
         } catch (NixFailure e) {
+            if (Thread.currentThread().isInterrupted()) {
+                throw e; // stopped, not broken: nothing to ask Nix's own fetch
+            }
             // Nix's own fetch decides; a broken commit fails there too, with the same error.
             LOG.debugf("commit %.12s: evaluating its exported files failed (%s); evaluating the repository's commit", sha,
                     e.getMessage());

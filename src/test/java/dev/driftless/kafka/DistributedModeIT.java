@@ -127,6 +127,30 @@ class DistributedModeIT {
         startWorker("worker-c"); // back to two workers for what follows
     }
 
+    /** A stop (SIGTERM, as in a rolling update) is not a failed build: the request stays unacknowledged for the other worker. */
+    @Test
+    @Order(2)
+    void aWorkerStoppedMidBuildLeavesItsJobToTheOtherWorkerAndFailsNothing() {
+        String sha = fleet.commit("hosts/web1.nix",
+                "{ motd = \"web1: slow build, stopped " + RUN + "\"; extraBuildCommands = \"sleep 8\"; }\n",
+                "web1: slow build, worker stopped");
+        String building = "commit " + sha.substring(0, 12) + ": building 1 host(s) from web1";
+        String victim = await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(
+                () -> workers.entrySet().stream().filter(w -> w.getValue().log().contains(building)).map(Map.Entry::getKey).findFirst(),
+                java.util.Optional::isPresent).orElseThrow();
+        DriftlessProcess stopped = workers.remove(victim);
+        stopped.close();
+        assertTrue(stopped.log().contains("commit " + sha.substring(0, 12) + ": build of web1 stopped, as Driftless is stopping"),
+                stopped.log());
+        assertFalse(stopped.log().contains("does not build"), "a stop is not reported as a failed build:\n" + stopped.log());
+        DriftlessProcess survivor = workers.values().iterator().next();
+
+        awaitInSync(sha, HOSTS);
+        assertTrue(survivor.log().contains("commit " + sha.substring(0, 12) + ": built [web1]"), "the other worker built web1");
+        assertEquals(1, deployments("web1", sha), "web1 is deployed exactly once");
+        startWorker("worker-d"); // back to two workers for what follows
+    }
+
     @Test
     @Order(3)
     void aControllerKilledMidRolloutResumesFromKafkaWithItsIncidentsAndHistory() throws Exception {

@@ -113,6 +113,11 @@ public final class DriftlessProcess implements AutoCloseable {
         }
     }
 
+    /** The processes it started that still run, such as its nix evaluations. */
+    public List<ProcessHandle> descendants() {
+        return process.toHandle().descendants().toList();
+    }
+
     public boolean alive() {
         return process.isAlive();
     }
