@@ -324,6 +324,16 @@ public interface DriftlessConfig {
         Duration timeout();
 
         /**
+         * How long a stop (SIGTERM) waits for the host runs in progress to end, as a Kubernetes
+         * controller finishes its reconciles: a switch is not cut off halfway, and its result is
+         * recorded. Runs not started by then do not start; one still going is stopped, and the
+         * next start observes what it left. Keep it below the service manager's stop timeout
+         * (Kubernetes' terminationGracePeriodSeconds, 30 s by default).
+         */
+        @WithDefault("20s")
+        Duration stopGrace();
+
+        /**
          * How long after its switch ends a generation on an SSH host with systemd waits for the
          * controller's confirmation over a new connection; without it, the host's guard returns
          * the host to the generation it ran before. Covers the health checks, which run first.

@@ -51,6 +51,9 @@ public class ReconcileScheduler implements HostWaker {
     private final Assignments duties;
     private final boolean controls;
     private final boolean shared;
+    private final Duration stopGrace;
+    /** Set on stop: no run starts any more. */
+    private volatile boolean stopping;
     /** Resyncs in progress: when each started and which hosts it still waits for. */
     private final List<Wave> waves = new CopyOnWriteArrayList<>();
 
@@ -64,11 +67,13 @@ public class ReconcileScheduler implements HostWaker {
         this.duties = duties;
         this.controls = config.role().controls();
         this.shared = config.distributed(); // the controllers' group hands out the hosts
+        this.stopGrace = config.deploy().stopGrace();
         AtomicInteger n = new AtomicInteger();
         this.pool = Executors.newFixedThreadPool(Math.max(1, config.deploy().parallelism()),
                 r -> daemon(r, "reconcile-" + n.incrementAndGet()));
         reconciler.onChange(this::wake);
-        this.queue = new HostQueue(pool, retries, this::runOnce, host -> controls && duties.owns(host) && fleet.manages(host), this::finished,
+        this.queue = new HostQueue(pool, retries, this::runOnce,
+                host -> controls && !stopping && duties.owns(host) && fleet.manages(host), this::finished,
                 bound -> ThreadLocalRandom.current().nextLong(bound + 1));
     }
 
@@ -160,15 +165,31 @@ public class ReconcileScheduler implements HostWaker {
         }
     }
 
-    void onStop(@Observes ShutdownEvent stop) {
+    /** Lets the runs in progress end, up to {@code driftless.deploy.stop-grace}; the queued ones do not start. */
+    // Before the observers that close what a run records into (the Kafka journal).
+    void onStop(@Observes @jakarta.annotation.Priority(10) ShutdownEvent stop) {
+        stopping = true;
         retries.shutdownNow();
+        pool.shutdown();
+        List<String> busy = queue.busy(duties.owned());
+        if (!busy.isEmpty()) {
+            LOG.infof("stopping: waiting up to %d s (driftless.deploy.stop-grace) for the runs of %s to end", stopGrace.toSeconds(), busy);
+        }
+        try {
+            if (!pool.awaitTermination(stopGrace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+                LOG.warnf("stopping: the runs of %s outlived driftless.deploy.stop-grace (%d s) and are stopped; the next start"
+                        + " observes what they left", queue.busy(duties.owned()), stopGrace.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         pool.shutdownNow();
     }
 
     @Scheduled(every = "${driftless.reconcile.interval:30s}", delayed = "${driftless.reconcile.interval:30s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void resync() {
-        if (!controls) {
+        if (!controls || stopping) {
             return; // a worker process touches no host
         }
         Set<String> owned = duties.owned();

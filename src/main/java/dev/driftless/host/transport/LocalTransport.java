@@ -245,6 +245,9 @@ public class LocalTransport implements HostTransport {
             throw new StepFailed(step, "cannot create " + root.resolve(PROFILE).getParent() + ": " + e.getMessage());
         }
         ProcessResult result = ProcessRunner.run(command, env, timeout);
+        if (result.timedOut() && Thread.currentThread().isInterrupted()) {
+            throw new HostBusy(step + " was stopped: Driftless is stopping; the next start observes what it left");
+        }
         if (result.timedOut()) {
             throw new HostBusy(step + " outlived driftless.deploy.timeout (" + timeout.toSeconds() + " s) and was stopped");
         }

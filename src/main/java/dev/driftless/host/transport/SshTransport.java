@@ -367,6 +367,10 @@ public class SshTransport implements HostTransport {
         if (result.exitCode() == SSH_FAILED) {
             throw new HostUnreachable(unreachableMessage(result));
         }
+        if (result.timedOut() && Thread.currentThread().isInterrupted()) {
+            throw new HostBusy(step + " on " + describe() + ": our ssh was stopped, as Driftless is stopping; the step may still run on"
+                    + " the host, which stays locked until it ends, and the next start observes what it left");
+        }
         if (result.timedOut()) {
             throw new HostBusy(step + " on " + describe() + " outlived driftless.deploy.timeout (" + timeout.toSeconds()
                     + " s); it may still run on the host, which stays locked until it ends");

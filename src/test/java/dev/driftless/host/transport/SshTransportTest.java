@@ -66,6 +66,30 @@ class SshTransportTest {
     }
 
     @Test
+    void aStepCutShortByTheStopSaysSoNotThatItTimedOut() {
+        SshTransport transport = new SshTransport(new HostTarget.Ssh("root", "web1", 22), OPTIONS, Map.of(), Duration.ofMinutes(1), false,
+                (argv, env, limit) -> {
+                    Thread.currentThread().interrupt(); // as ProcessRunner leaves it when the stop interrupted its wait
+                    return new ProcessResult(argv, -1, "", "", true, Duration.ZERO);
+                });
+        try {
+            HostBusy busy = assertThrows(HostBusy.class, () -> transport.setProfile("/nix/store/bbb-host"));
+            assertTrue(busy.getMessage().contains("our ssh was stopped, as Driftless is stopping"), busy.getMessage());
+            assertFalse(busy.getMessage().contains("driftless.deploy.timeout"), busy.getMessage());
+        } finally {
+            Thread.interrupted();
+        }
+    }
+
+    @Test
+    void aStepThatOutlivesTheDeployTimeoutSaysSo() {
+        SshTransport transport = new SshTransport(new HostTarget.Ssh("root", "web1", 22), OPTIONS, Map.of(), Duration.ofMinutes(1), false,
+                (argv, env, limit) -> new ProcessResult(argv, -1, "", "", true, Duration.ZERO));
+        HostBusy busy = assertThrows(HostBusy.class, () -> transport.setProfile("/nix/store/bbb-host"));
+        assertTrue(busy.getMessage().contains("outlived driftless.deploy.timeout (60 s)"), busy.getMessage());
+    }
+
+    @Test
     void rootNeverGoesThroughSudoEvenWhenAskedTo() throws Exception {
         for (String command : commandsOfEveryStep("root", true)) {
             assertFalse(command.contains("sudo -n nix-env"), command);
