@@ -186,8 +186,9 @@ public class ReconcileScheduler implements HostWaker {
         pool.shutdownNow();
     }
 
+    // Not once the application stops: a resync that fired during the stop grace ran after the container had gone (an ERROR).
     @Scheduled(every = "${driftless.reconcile.interval:30s}", delayed = "${driftless.reconcile.interval:30s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void resync() {
         if (!controls || stopping) {
             return; // a worker process touches no host
