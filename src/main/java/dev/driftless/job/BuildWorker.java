@@ -34,19 +34,14 @@ public class BuildWorker {
         this.stopping = stopping;
     }
 
-    /** As {@link EvaluationWorker#evaluate(Message)}: a build cut short by a stop sends nothing and leaves its request unacknowledged. */
-
+    /** A build cut short by a stop sends nothing and leaves its request unacknowledged ({@link Stopping#answer}). */
     @Incoming(Channels.BUILD_REQUESTS_IN)
     @Outgoing(Channels.BUILD_RESULTS_OUT)
     // Batches build independently, up to driftless.build.concurrency at once per process.
     @Blocking(value = "driftless-builds", ordered = false)
     @Acknowledgment(Acknowledgment.Strategy.MANUAL)
     public Message<BuildResult> build(Message<BuildRequest> request) {
-        BuildResult result;
-        try (Stopping.Job job = stopping.job()) {
-            result = build(request.getPayload());
-        }
-        return result == null ? null : request.withPayload(result);
+        return stopping.answer(request, this::build);
     }
 
     /** The batch's build; null when the process began to stop before it ended. */

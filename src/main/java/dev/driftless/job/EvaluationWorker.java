@@ -43,20 +43,13 @@ public class EvaluationWorker {
         this.stopping = stopping;
     }
 
-    /**
-     * The result goes out as the commit's message, so it is acknowledged once the result is
-     * sent; an evaluation cut short by a stop sends nothing and leaves it unacknowledged.
-     */
+    /** An evaluation cut short by a stop sends nothing and leaves the commit's message unacknowledged ({@link Stopping#answer}). */
     @Incoming(Channels.COMMITS_IN)
     @Outgoing(Channels.EVALUATIONS_OUT)
     @Acknowledgment(Acknowledgment.Strategy.MANUAL)
     @Blocking
     public Message<EvaluationResult> evaluate(Message<CommitObserved> commit) {
-        EvaluationResult result;
-        try (Stopping.Job job = stopping.job()) {
-            result = evaluate(commit.getPayload());
-        }
-        return result == null ? null : commit.withPayload(result);
+        return stopping.answer(commit, this::evaluate);
     }
 
     /** The commit's evaluation; null when the process began to stop before it ended. */

@@ -6,6 +6,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * Ends the evaluations and builds in progress when the process is asked to stop, so that a stop
@@ -29,6 +31,19 @@ public class Stopping {
             thread.interrupt(); // asked to stop between the check and the registration
         }
         return () -> working.remove(thread);
+    }
+
+    /**
+     * Runs {@code work} on the message's payload as a job; its result goes out carrying the
+     * message's acknowledgement (acknowledged once the result is sent), and a null result (a job
+     * cut short by the stop) sends nothing and leaves the message unacknowledged.
+     */
+    public <I, O> Message<O> answer(Message<I> message, Function<I, O> work) {
+        O result;
+        try (Job running = job()) {
+            result = work.apply(message.getPayload());
+        }
+        return result == null ? null : message.withPayload(result);
     }
 
     /** True once the process is stopping: a job that ends now ended because of it. */

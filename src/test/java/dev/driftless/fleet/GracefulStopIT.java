@@ -59,18 +59,10 @@ class GracefulStopIT {
     @Test
     void aStopDuringASwitchLetsTheSwitchEndAndRecordsItSoTheNextStartDeploysNothing() throws Exception {
         try (FleetFixture fleet = new FleetFixture()) {
-            DriftlessProcess first = DriftlessProcess.start(fleet.config(), "graceful-stop-switch-first");
-            String sha;
-            try {
-                awaitAllInSync(first, fleet.head(), Duration.ofSeconds(60));
-                sha = fleet.commit("hosts/web1.nix", "{ motd = \"web1 switched slowly\"; extraActivation = \"sleep 4\"; }\n",
-                        "web1: a slow switch");
-                String deploying = "host web1 commit " + sha.substring(0, 12) + ": deploying";
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> first.log().contains(deploying));
-            } finally {
-                first.close();
-            }
-            String log = first.log();
+            StoppedMidSwitch stopped = stopWhileWeb1Switches(fleet, fleet.config(), "graceful-stop-switch-first",
+                    "{ motd = \"web1 switched slowly\"; extraActivation = \"sleep 4\"; }\n");
+            String sha = stopped.sha();
+            String log = stopped.log();
             assertTrue(log.contains("stopping: waiting up to 20 s (driftless.deploy.stop-grace) for the runs of [web1] to end"), log);
             assertTrue(log.contains("host web1 commit " + sha.substring(0, 12) + ": in sync on generation"),
                     "the switch ended and was recorded:\n" + log);
@@ -90,18 +82,10 @@ class GracefulStopIT {
         try (FleetFixture fleet = new FleetFixture()) {
             java.util.Map<String, String> config = new java.util.LinkedHashMap<>(fleet.config());
             config.put("driftless.deploy.stop-grace", "1s");
-            DriftlessProcess first = DriftlessProcess.start(config, "graceful-stop-grace-first");
-            String sha;
-            try {
-                awaitAllInSync(first, fleet.head(), Duration.ofSeconds(60));
-                sha = fleet.commit("hosts/web1.nix", "{ motd = \"web1 switched very slowly\"; extraActivation = \"sleep 10\"; }\n",
-                        "web1: a very slow switch");
-                String deploying = "host web1 commit " + sha.substring(0, 12) + ": deploying";
-                await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> first.log().contains(deploying));
-            } finally {
-                first.close();
-            }
-            String log = first.log();
+            StoppedMidSwitch stopped = stopWhileWeb1Switches(fleet, config, "graceful-stop-grace-first",
+                    "{ motd = \"web1 switched very slowly\"; extraActivation = \"sleep 10\"; }\n");
+            String sha = stopped.sha();
+            String log = stopped.log();
             assertTrue(log.contains("stopping: the runs of [web1] outlived driftless.deploy.stop-grace (1 s) and are stopped"), log);
             assertTrue(log.contains("was stopped: Driftless is stopping"), "the host's message says why its step ended:\n" + log);
             assertFalse(log.contains("outlived driftless.deploy.timeout"), "a stop is not a timeout:\n" + log);
@@ -112,6 +96,24 @@ class GracefulStopIT {
                 assertEquals("web1 switched very slowly", motd(fleet, "web1"));
             }
         }
+    }
+
+    record StoppedMidSwitch(String sha, String log) {}
+
+    /** Starts Driftless, lets the fleet converge, commits {@code web1}'s new file, and stops Driftless (SIGTERM) once web1 deploys it. */
+    private static StoppedMidSwitch stopWhileWeb1Switches(FleetFixture fleet, java.util.Map<String, String> config, String name,
+            String web1) {
+        DriftlessProcess app = DriftlessProcess.start(config, name);
+        String sha;
+        try {
+            awaitAllInSync(app, fleet.head(), Duration.ofSeconds(60));
+            sha = fleet.commit("hosts/web1.nix", web1, "web1: a slow switch");
+            String deploying = "host web1 commit " + sha.substring(0, 12) + ": deploying";
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).until(() -> app.log().contains(deploying));
+        } finally {
+            app.close(); // SIGTERM, and waits for the process to exit
+        }
+        return new StoppedMidSwitch(sha, app.log());
     }
 
     private static String motd(FleetFixture fleet, String host) throws java.io.IOException {

@@ -1,12 +1,16 @@
 package dev.driftless.job;
 
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.junit.jupiter.api.Test;
 
 class StoppingTest {
@@ -19,16 +23,17 @@ class StoppingTest {
         Thread job = new Thread(() -> {
             try (Stopping.Job running = stopping.job()) {
                 started.countDown();
-                Thread.sleep(60_000);
+                new CountDownLatch(1).await(); // as a job waits for its nix
             } catch (InterruptedException e) {
                 interrupted.set(true);
             }
         });
+        CountDownLatch end = new CountDownLatch(1);
         Thread idle = new Thread(() -> {
             try {
-                Thread.sleep(60_000);
+                end.await();
             } catch (InterruptedException e) {
-                // only the test's own end interrupts it
+                Thread.currentThread().interrupt();
             }
         });
         job.start();
@@ -40,8 +45,27 @@ class StoppingTest {
 
         assertTrue(stopping.stopped());
         await().atMost(Duration.ofSeconds(10)).untilTrue(interrupted);
-        assertTrue(idle.isAlive(), "a thread running no job is left alone");
-        idle.interrupt();
+        assertTrue(idle.isAlive() && !idle.isInterrupted(), "a thread running no job is left alone");
+        end.countDown();
+    }
+
+    @Test
+    void anAnswerCarriesTheMessagesAcknowledgementAndAJobCutShortAnswersNothingAndAcknowledgesNothing() {
+        Stopping stopping = new Stopping();
+        AtomicBoolean acked = new AtomicBoolean();
+        Message<String> in = Message.of("commit", () -> {
+            acked.set(true);
+            return CompletableFuture.completedFuture(null);
+        });
+
+        assertNull(stopping.answer(in, payload -> null));
+        assertFalse(acked.get(), "left for another worker or the next start");
+
+        Message<Integer> out = stopping.answer(in, String::length);
+        assertEquals(6, out.getPayload());
+        assertFalse(acked.get(), "not before the answer is sent");
+        out.ack().toCompletableFuture().join();
+        assertTrue(acked.get(), "acknowledged once the answer is sent");
     }
 
     @Test
