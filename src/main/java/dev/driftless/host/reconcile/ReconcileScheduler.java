@@ -8,6 +8,7 @@ import dev.driftless.host.HostState;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import dev.driftless.metrics.DriftlessMetrics;
@@ -22,6 +23,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
@@ -167,7 +169,7 @@ public class ReconcileScheduler implements HostWaker {
 
     /** Lets the runs in progress end, up to {@code driftless.deploy.stop-grace}; the queued ones do not start. */
     // Before the observers that close what a run records into (the Kafka journal).
-    void onStop(@Observes @jakarta.annotation.Priority(10) ShutdownEvent stop) {
+    void onStop(@Observes @Priority(10) ShutdownEvent stop) {
         stopping = true;
         retries.shutdownNow();
         pool.shutdown();
@@ -176,7 +178,7 @@ public class ReconcileScheduler implements HostWaker {
             LOG.infof("stopping: waiting up to %d s (driftless.deploy.stop-grace) for the runs of %s to end", stopGrace.toSeconds(), busy);
         }
         try {
-            if (!pool.awaitTermination(stopGrace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            if (!pool.awaitTermination(stopGrace.toMillis(), TimeUnit.MILLISECONDS)) {
                 LOG.warnf("stopping: the runs of %s outlived driftless.deploy.stop-grace (%d s) and are stopped; the next start"
                         + " observes what they left", queue.busy(duties.owned()), stopGrace.toSeconds());
             }
@@ -191,7 +193,7 @@ public class ReconcileScheduler implements HostWaker {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = Scheduled.ApplicationNotRunning.class)
     void resync() {
         if (!controls || stopping) {
-            return; // a worker process touches no host
+            return; // a worker process touches no host; a stopping one starts no run
         }
         Set<String> owned = duties.owned();
         if (owned.isEmpty()) {
