@@ -151,6 +151,38 @@ class DistributedModeIT {
         startWorker("worker-d"); // back to two workers for what follows
     }
 
+    /** The same for an evaluation: the commit's record stays unacknowledged, and the worker that takes the partition evaluates it. */
+    @Test
+    @Order(2)
+    void aWorkerStoppedMidEvaluationLeavesTheCommitToTheOtherWorkerAndFailsNothing() {
+        // About 20 million additions: seconds of one core to evaluate, with little memory.
+        String sha = fleet.commit("hosts/web1.nix", "{ motd = \"web1 evaluated slowly " + RUN + " \" + toString (builtins.foldl' (a: j: a"
+                + " + builtins.foldl' (b: i: b + i) 0 (builtins.genList (i: i * j) 5000)) 0 (builtins.genList (j: j) 4000)); }\n",
+                "web1: slow to evaluate, worker stopped");
+        String victim = await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(
+                () -> workers.entrySet().stream()
+                        .filter(w -> w.getValue().descendants().stream().anyMatch(DistributedModeIT::evaluating))
+                        .map(Map.Entry::getKey).findFirst(),
+                java.util.Optional::isPresent).orElseThrow();
+        DriftlessProcess stopped = workers.remove(victim);
+        stopped.close();
+        assertTrue(stopped.log().contains("commit " + sha.substring(0, 12) + ": evaluation stopped, as Driftless is stopping"),
+                stopped.log());
+        assertFalse(stopped.log().contains("does not evaluate"), "a stop is not reported as a broken commit:\n" + stopped.log());
+        DriftlessProcess survivor = workers.values().iterator().next();
+
+        awaitInSync(sha, HOSTS);
+        assertTrue(survivor.log().contains("commit " + sha.substring(0, 12) + " evaluated in"), "the other worker evaluated it");
+        assertEquals(1, deployments("web1", sha), "web1 is deployed exactly once");
+        startWorker("worker-e"); // back to two workers for what follows
+    }
+
+    /** A {@code nix eval} the worker started. */
+    private static boolean evaluating(ProcessHandle process) {
+        return process.info().command().map(c -> c.endsWith("/nix")).orElse(false)
+                && process.info().arguments().map(List::of).orElse(List.of()).contains("eval");
+    }
+
     @Test
     @Order(3)
     void aControllerKilledMidRolloutResumesFromKafkaWithItsIncidentsAndHistory() throws Exception {
