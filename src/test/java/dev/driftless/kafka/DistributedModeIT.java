@@ -135,19 +135,8 @@ class DistributedModeIT {
                 "{ motd = \"web1: slow build, stopped " + RUN + "\"; extraBuildCommands = \"sleep 8\"; }\n",
                 "web1: slow build, worker stopped");
         String building = "commit " + sha.substring(0, 12) + ": building 1 host(s) from web1";
-        String victim = await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).until(
-                () -> workers.entrySet().stream().filter(w -> w.getValue().log().contains(building)).map(Map.Entry::getKey).findFirst(),
-                java.util.Optional::isPresent).orElseThrow();
-        DriftlessProcess stopped = workers.remove(victim);
-        stopped.close();
-        assertTrue(stopped.log().contains("commit " + sha.substring(0, 12) + ": build of web1 stopped, as Driftless is stopping"),
-                stopped.log());
-        assertFalse(stopped.log().contains("does not build"), "a stop is not reported as a failed build:\n" + stopped.log());
-        DriftlessProcess survivor = workers.values().iterator().next();
-
-        awaitInSync(sha, HOSTS);
-        assertTrue(survivor.log().contains("commit " + sha.substring(0, 12) + ": built [web1]"), "the other worker built web1");
-        assertEquals(1, deployments("web1", sha), "web1 is deployed exactly once");
+        stopTheWorkerBusyWith(sha, worker -> worker.log().contains(building), ": build of web1 stopped, as Driftless is stopping",
+                "does not build", ": built [web1]");
         startWorker("worker-d"); // back to two workers for what follows
     }
 
@@ -159,22 +148,30 @@ class DistributedModeIT {
         String sha = fleet.commit("hosts/web1.nix", "{ motd = \"web1 evaluated slowly " + RUN + " \" + toString (builtins.foldl' (a: j: a"
                 + " + builtins.foldl' (b: i: b + i) 0 (builtins.genList (i: i * j) 5000)) 0 (builtins.genList (j: j) 4000)); }\n",
                 "web1: slow to evaluate, worker stopped");
+        stopTheWorkerBusyWith(sha, worker -> worker.descendants().stream().anyMatch(DistributedModeIT::evaluating),
+                ": evaluation stopped, as Driftless is stopping", "does not evaluate", " evaluated in");
+        startWorker("worker-e"); // back to two workers for what follows
+    }
+
+    /**
+     * Stops (SIGTERM) the worker that {@code busy} says works on {@code sha}: its log says {@code stopped} and never
+     * {@code failed}, the other worker's says {@code done}, and the fleet converges with web1 deployed exactly once.
+     */
+    private static void stopTheWorkerBusyWith(String sha, java.util.function.Predicate<DriftlessProcess> busy, String stopped,
+            String failed, String done) {
+        String commit = "commit " + sha.substring(0, 12);
         String victim = await().atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(
-                () -> workers.entrySet().stream()
-                        .filter(w -> w.getValue().descendants().stream().anyMatch(DistributedModeIT::evaluating))
-                        .map(Map.Entry::getKey).findFirst(),
+                () -> workers.entrySet().stream().filter(w -> busy.test(w.getValue())).map(Map.Entry::getKey).findFirst(),
                 java.util.Optional::isPresent).orElseThrow();
-        DriftlessProcess stopped = workers.remove(victim);
-        stopped.close();
-        assertTrue(stopped.log().contains("commit " + sha.substring(0, 12) + ": evaluation stopped, as Driftless is stopping"),
-                stopped.log());
-        assertFalse(stopped.log().contains("does not evaluate"), "a stop is not reported as a broken commit:\n" + stopped.log());
+        DriftlessProcess worker = workers.remove(victim);
+        worker.close();
+        assertTrue(worker.log().contains(commit + stopped), worker.log());
+        assertFalse(worker.log().contains(failed), "a stop is not a failure:\n" + worker.log());
         DriftlessProcess survivor = workers.values().iterator().next();
 
         awaitInSync(sha, HOSTS);
-        assertTrue(survivor.log().contains("commit " + sha.substring(0, 12) + " evaluated in"), "the other worker evaluated it");
+        assertTrue(survivor.log().contains(commit + done), "the other worker did the job");
         assertEquals(1, deployments("web1", sha), "web1 is deployed exactly once");
-        startWorker("worker-e"); // back to two workers for what follows
     }
 
     /** A {@code nix eval} the worker started. */
