@@ -41,6 +41,16 @@ public interface Nix {
     /** Makes closures a worker built valid in this process's store, from the cache if one is set. */
     void fetch(Collection<String> outPaths) throws NixFailure;
 
+    /**
+     * Adds a flake's files to this process's store ahead of its evaluation, the way Nix's own
+     * {@code path:} fetch would add them (named {@code source}, by content), and returns their NAR
+     * hash in SRI form: a reference with that {@code narHash} is then evaluated from the store
+     * without Nix reading the files. Empty when they were not added; Nix then reads them itself.
+     */
+    default java.util.Optional<String> addSource(java.nio.file.Path tree) {
+        return java.util.Optional.empty();
+    }
+
     /** Some toplevels of a batch did not build; the others did. */
     final class BuildFailed extends NixFailure {
 

@@ -59,6 +59,8 @@ public class NixCli implements Nix {
     };
     /** The derivations a realise is building now. */
     private final java.util.Set<String> realising = new java.util.HashSet<>();
+    /** A nix-store --serve that adds each commit's files to the store ahead of its evaluation. */
+    private final SourceStore sources;
     /** Where the shares of one evaluation run; a thread only waits for its process. */
     private final java.util.concurrent.ExecutorService evaluators;
 
@@ -72,6 +74,17 @@ public class NixCli implements Nix {
         });
         this.timeout = config.nix().timeout();
         this.cache = config.nix().cache();
+        this.sources = new SourceStore(settings::env, config.nix().timeout());
+    }
+
+    @Override
+    public Optional<String> addSource(Path tree) {
+        return sources.add(tree).map(SourceStore.Added::narHash);
+    }
+
+    @jakarta.annotation.PreDestroy
+    void close() {
+        sources.close();
     }
 
     @Override

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.driftless.nix.Nix;
 import dev.driftless.nix.NixFailure;
+import dev.driftless.nix.SourceStore;
 import dev.driftless.source.GitMirror;
 import dev.driftless.source.JGitMirror;
 import java.nio.file.Files;
@@ -29,7 +30,17 @@ class LockedSourcesTest {
 
     /** A Nix that only evaluates, as {@code evaluator} says: LockedSources needs nothing else. */
     static Nix evaluating(Evaluator evaluator) {
+        return evaluating(evaluator, null);
+    }
+
+    /** As {@link #evaluating(Evaluator)}, with the files added to the store by {@code store} first when it is not null. */
+    static Nix evaluating(Evaluator evaluator, SourceStore store) {
         return new Nix() {
+            @Override
+            public java.util.Optional<String> addSource(Path tree) {
+                return store == null ? java.util.Optional.empty() : store.add(tree).map(SourceStore.Added::narHash);
+            }
+
             @Override
             public Evaluation evaluate(String flakeRef, Progress progress) throws NixFailure {
                 return evaluator.evaluate(flakeRef);
@@ -88,6 +99,19 @@ class LockedSourcesTest {
      */
     @Test
     void eachCommitWrittenOverTheLastIsWhatNixsOwnFetchSees() throws Exception {
+        eachCommitWrittenOverTheLast(null);
+    }
+
+    /** The same commits, each added to the store by Driftless and evaluated from there: what Nix sees is the same. */
+    @Test
+    void eachCommitAddedToTheStoreByDriftlessIsWhatNixsOwnFetchSees() throws Exception {
+        try (SourceStore store = new SourceStore(() -> Map.of("NIX_CONFIG", dev.driftless.testing.Shell.OFFLINE_NIX),
+                java.time.Duration.ofSeconds(30))) {
+            eachCommitWrittenOverTheLast(store);
+        }
+    }
+
+    private void eachCommitWrittenOverTheLast(SourceStore store) throws Exception {
         String flake = "{ outputs = { self }: { info = { inherit (self) rev revCount lastModified narHash; out = self.outPath; }; }; }";
         sh(dir, "git init -q -b main repo && cd repo && printf '%s' \"$1\" > flake.nix && mkdir -p hosts/a lib/deep/er x"
                 + " && echo one > hosts/a/v && echo gone > lib/deep/er/f && echo s > x/s && ln -s hosts/a/v link && echo p > p"
@@ -103,7 +127,7 @@ class LockedSourcesTest {
         String nixBinary = sh(dir, "command -v nix");
         List<String> refs = new ArrayList<>();
         List<String> results = new ArrayList<>();
-        LockedSources sources = new LockedSources(mirror, withoutGit(nixBinary, refs, results));
+        LockedSources sources = new LockedSources(mirror, withoutGit(nixBinary, refs, results, store));
         try {
             for (int i = 0; i <= steps.length; i++) {
                 if (i > 0) {
@@ -115,6 +139,7 @@ class LockedSourcesTest {
                 sources.evaluate(sha, Nix.Progress.NONE);
                 assertEquals(i + 1, refs.size(), "commit " + i + " evaluated from our files, no fallback: " + refs);
                 assertTrue(refs.get(i).startsWith("path:/"), refs.get(i));
+                assertEquals(store != null, refs.get(i).contains("&narHash=sha256-"), refs.get(i));
                 assertEquals(sh(dir, "nix eval --json \"$1#info\"", mirror.flakeRef(sha)), results.get(i), "commit " + i);
             }
         } finally {
@@ -237,6 +262,10 @@ class LockedSourcesTest {
 
     /** Evaluates {@code info} of the reference with the real nix; for our files with no git on its PATH, so it can only read what Driftless wrote. */
     private Nix withoutGit(String nixBinary, List<String> refs, List<String> results) {
+        return withoutGit(nixBinary, refs, results, null);
+    }
+
+    private Nix withoutGit(String nixBinary, List<String> refs, List<String> results, SourceStore store) {
         return evaluating(ref -> {
             refs.add(ref);
             try {
@@ -247,7 +276,7 @@ class LockedSourcesTest {
                 throw new NixFailure(e.getMessage());
             }
             return new Nix.Evaluation(Map.of(), null);
-        });
+        }, store);
     }
 
     private static long ourTrees() throws java.io.IOException {
