@@ -186,11 +186,14 @@ public final class SourceStore implements AutoCloseable {
         }
     }
 
+    /**
+     * Not synchronized: an {@link #add} may be waiting for nix's start-up checks, which end a
+     * start-up that failed them by stopping the application, and that stop runs this.
+     */
     @Override
-    public synchronized void close() {
-        stopNow();
-        serve = null;
+    public void close() {
         watchdog.shutdownNow();
+        stopNow();
     }
 
     private void writeLong(long n) throws IOException {
