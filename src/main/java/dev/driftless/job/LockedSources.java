@@ -73,6 +73,7 @@ public class LockedSources {
     /** Every host's drvPath and the declared hosts of commit {@code sha}; {@code progress} as in {@link Nix#evaluate}. */
     public Nix.Evaluation evaluate(String sha, Nix.Progress progress) throws NixFailure {
         String plain = mirror.flakeRef(sha);
+        nix.warmUp(); // nix starts while the files are written
         Written written = write(sha);
         if (written == null) {
             return nix.evaluate(plain, progress);

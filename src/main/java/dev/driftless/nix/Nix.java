@@ -51,6 +51,9 @@ public interface Nix {
         return java.util.Optional.empty();
     }
 
+    /** Gets ready for the next {@link #evaluate}, which is about to come: its start overlaps what the caller does first. */
+    default void warmUp() {}
+
     /** Some toplevels of a batch did not build; the others did. */
     final class BuildFailed extends NixFailure {
 

@@ -65,4 +65,41 @@ class EvaluationProcessesTest {
         NixFailure failure = assertThrows(NixFailure.class, () -> nix(2).evaluate(ref, Nix.Progress.NONE));
         assertTrue(failure.getMessage().contains("h3 has no boot loader"), failure.getMessage());
     }
+
+    /**
+     * A nix eval started ahead of a commit's evaluation ({@link NixCli#warmUp}) finds the same
+     * drvPaths and progress as a fresh nix, a broken host fails it with the host's error, and one
+     * that died while it waited is not blamed on the commit: a fresh nix evaluates it.
+     */
+    @Test
+    void theEvaluatorStartedAheadFindsWhatAFreshOneFindsAndADeadOneIsReplaced() throws Exception {
+        String good = flake(4, "none");
+        String broken = flake(3, "h1");
+        NixCli nix = nix(1);
+        try {
+            Nix.Evaluation fresh = nix.evaluate(good, Nix.Progress.NONE);
+            nix.warmUp();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(nix::spareWaiting);
+            List<String> heard = new CopyOnWriteArrayList<>();
+            assertEquals(fresh.drvPaths(), nix.evaluate(good, new Nix.Progress(List.of("h2"), (host, drv) -> heard.add(host))).drvPaths());
+            assertEquals(List.of("h2", "h0", "h1", "h3"), heard, "the hosts asked for first come first");
+            assertTrue(!nix.spareWaiting(), "the one started ahead was used");
+
+            nix.warmUp();
+            nix.warmUp(); // one at a time
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(nix::spareWaiting);
+            NixFailure failure = assertThrows(NixFailure.class, () -> nix.evaluate(broken, Nix.Progress.NONE));
+            assertTrue(failure.getMessage().contains("h1 has no boot loader"), failure.getMessage());
+
+            nix.warmUp();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(nix::spareWaiting);
+            sh(dir, "pkill -KILL -f -n '^nix eval --json --file -$'"); // the newest: this test's spare
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !nix.spareWaiting());
+            assertEquals(fresh.drvPaths(), nix.evaluate(good, Nix.Progress.NONE).drvPaths());
+        } finally {
+            nix.close();
+        }
+        nix.warmUp();
+        assertTrue(!nix.spareWaiting(), "none is started, or left running, once Driftless stops");
+    }
 }
