@@ -22,9 +22,12 @@ trap cleanup EXIT
 nix key generate-secret --key-name bench-1 > "$work/key.sec"
 pub=$(nix key convert-secret-to-public < "$work/key.sec")
 
+# Every fleet's hosts are its own, in this run only: no build is found done from an earlier run or
+# from another fleet of this one (the script's first, built by Driftless before it, say).
+run=$(date +%s%N)
 fleet_repo() { # dir count -> a fleet of hosts h1..h<count>
   mkdir -p "$1/hosts"; cp -r examples/fleet/lib examples/fleet/flake.nix "$1/"
-  for i in $(seq 1 "$2"); do printf '{ motd = "h%s v1"; }\n' "$i" > "$1/hosts/h$i.nix"; done
+  for i in $(seq 1 "$2"); do printf '{ motd = "h%s v1 %s"; }\n' "$i" "$run ${1##*/}" > "$1/hosts/h$i.nix"; done
   git -C "$1" init -q -b main && git -C "$1" add -A && git -C "$1" commit -q -m v1
 }
 start() { # name repo count -> Driftless managing h1..h<count> of repo, hosts under $work/<name>
@@ -74,7 +77,7 @@ stop
 fleet_repo "$work/fleetN" "$N"
 start fN "$work/fleetN" "$N"
 push "$port" "$work/fleetN"; wait_applied "$(git -C "$work/fleetN" rev-parse HEAD)" "$N" >/dev/null
-for i in $(seq 1 "$N"); do printf '{ motd = "h%s v2"; }\n' "$i" > "$work/fleetN/hosts/h$i.nix"; done
+for i in $(seq 1 "$N"); do printf '{ motd = "h%s v2 %s"; }\n' "$i" "$run fleetN" > "$work/fleetN/hosts/h$i.nix"; done
 git -C "$work/fleetN" commit -q -am v2; t0=$(now_ms); sha=$(git -C "$work/fleetN" rev-parse HEAD); push "$port" "$work/fleetN"
 all=$(( $(wait_applied "$sha" "$N") - t0 ))
 steps "$port" > "$work/steps.txt"
@@ -117,7 +120,7 @@ by_hand() { # evaluate, build every host in one nix build, sign once, then deplo
 }
 export -f deploy_host; export pub
 by_hand 2>/dev/null
-for i in $(seq 1 "$N"); do printf '{ motd = "h%s v2"; }\n' "$i" > "$work/manual/hosts/h$i.nix"; done
+for i in $(seq 1 "$N"); do printf '{ motd = "h%s v2 %s"; }\n' "$i" "$run manual" > "$work/manual/hosts/h$i.nix"; done
 git -C "$work/manual" commit -q -am v2; t0=$(now_ms); by_hand 2>/dev/null; script=$(( $(now_ms) - t0 ))
 
 # The part of a one-host commit that Nix itself spends before any host is known to change: one
