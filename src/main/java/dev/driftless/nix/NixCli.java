@@ -59,9 +59,8 @@ public class NixCli implements Nix {
     };
     /** The derivations a realise is building now. */
     private final java.util.Set<String> realising = new java.util.HashSet<>();
-    /** A nix eval started ahead ({@link #warmUp}), waiting for the next commit's expression on stdin; guarded by this. */
-    private ProcessRunner.Waiting spare;
-    private boolean stopped;
+    /** The nix that evaluates the next commit, started as the commit arrives ({@link #warmUp}). */
+    private final EvalStarter evals;
     /** A nix-store --serve that adds each commit's files to the store ahead of its evaluation. */
     private final SourceStore sources;
     /** Where the shares of one evaluation run; a thread only waits for its process. */
@@ -78,6 +77,7 @@ public class NixCli implements Nix {
         this.timeout = config.nix().timeout();
         this.cache = config.nix().cache();
         this.sources = new SourceStore(settings::env, config.nix().timeout());
+        this.evals = new EvalStarter(settings::env);
     }
 
     @Override
@@ -88,15 +88,7 @@ public class NixCli implements Nix {
     @jakarta.annotation.PreDestroy
     void close() {
         sources.close();
-        ProcessRunner.Waiting left;
-        synchronized (this) {
-            stopped = true;
-            left = spare;
-            spare = null;
-        }
-        if (left != null) {
-            left.close();
-        }
+        evals.close();
     }
 
     @Override
@@ -140,7 +132,10 @@ public class NixCli implements Nix {
     private Whole whole(String flakeRef, String select, Progress progress) throws NixFailure {
         String first = progress.first().stream().map(NixCli::nixString).collect(java.util.stream.Collectors.joining(" ", "[ ", " ]"));
         String expr = "(" + EVALUATE + ") (" + select + ") " + first + " (builtins.getFlake " + nixString(flakeRef) + ")";
-        ProcessResult result = evaluated(expr, progress);
+        ProcessResult result = evals.eval(expr, timeout, line -> found(line, progress));
+        if (!result.ok()) {
+            throw new NixFailure(result.explain());
+        }
         try {
             JsonNode root = json.readTree(result.stdout());
             Map<String, String> drvs = json.convertValue(root.get("drvs"), new TypeReference<Map<String, String>>() {});
@@ -322,61 +317,18 @@ public class NixCli implements Nix {
         nix(args.toArray(String[]::new));
     }
 
-    /** The command a spare evaluator runs: {@code nix eval} of the expression it reads on stdin. */
-    private static final List<String> EVAL_STDIN = List.of("nix", "eval", "--json", "--file", "-");
-
-    /**
-     * {@code nix eval} of {@code expr}, by the nix {@link #warmUp} started when one is waiting: it
-     * starts evaluating at once instead of after its own ~15 ms start.
-     */
-    private ProcessResult evaluated(String expr, Progress progress) throws NixFailure {
-        ProcessRunner.Waiting ready;
-        synchronized (this) {
-            ready = spare;
-            spare = null;
-        }
-        Optional<ProcessResult> fed = ready == null ? Optional.empty() : ready.feed(expr, timeout, line -> found(line, progress));
-        ProcessResult result = fed.isPresent() ? fed.get()
-                : ProcessRunner.run(List.of("nix", "eval", "--json", "--expr", expr), settings.env(), timeout, null, line -> found(line, progress));
-        if (!result.ok()) {
-            throw new NixFailure(result.explain());
-        }
-        return result;
-    }
-
-    /** Whether a spare evaluator is waiting, alive, for tests. */
-    synchronized boolean spareWaiting() {
-        return spare != null && spare.alive();
+    /** Whether a nix started ahead waits for the next evaluation, for tests. */
+    boolean spareWaiting() {
+        return evals.waiting();
     }
 
     /**
-     * Starts the nix that will evaluate the next commit, waiting for its expression on stdin, so
-     * that nix's own start (~15 ms) overlaps the writing of the commit's files. One at a time; it
-     * waits until the next evaluation, or until Driftless stops.
+     * Starts the nix that will evaluate the next commit, so that its start overlaps the writing
+     * of the commit's files ({@link EvalStarter}).
      */
     @Override
     public void warmUp() {
-        ProcessRunner.Waiting dead;
-        synchronized (this) {
-            if (stopped || (spare != null && spare.alive())) {
-                return;
-            }
-            dead = spare;
-            spare = null;
-        }
-        if (dead != null) {
-            dead.close();
-        }
-        ProcessRunner.Waiting started = ProcessRunner.startWaiting(EVAL_STDIN, settings.env()).orElse(null);
-        synchronized (this) {
-            if (spare == null && !stopped) {
-                spare = started;
-                return;
-            }
-        }
-        if (started != null) {
-            started.close();
-        }
+        evals.warmUp();
     }
 
     private ProcessResult nix(String... args) throws NixFailure {
