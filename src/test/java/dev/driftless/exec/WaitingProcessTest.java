@@ -24,11 +24,9 @@ class WaitingProcessTest {
     }
 
     @Test
-    void aCommandThatDiedWhileItWaitedIsGivenNothing() throws Exception {
+    void aCommandThatDiedWhileItWaitedIsGivenNothing() {
         ProcessRunner.Waiting waiting = ProcessRunner.startWaiting(List.of("sh", "-c", "exit 3"), Map.of()).orElseThrow();
-        for (int i = 0; i < 300 && waiting.alive(); i++) {
-            Thread.sleep(10);
-        }
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> !waiting.alive());
         assertEquals(Optional.empty(), waiting.feed("hello\n", Duration.ofSeconds(30), null));
     }
 
