@@ -38,8 +38,7 @@ import org.jboss.logging.Logger;
  * 500-host fleet saves it ~25 ms of its own copying before the first host is evaluated.
  *
  * <p>The files stay between commits: the next commit is written over them, only the paths it
- * changes (a one-line commit on a 500-host fleet: ~2 files instead of ~500, and no NAR hash of our
- * own, which Nix computes anyway as it adds the files). Before it reuses them, Driftless checks
+ * changes (a one-line commit on a 500-host fleet: ~2 files instead of ~500). Before it reuses them, Driftless checks
  * that none changed since it wrote them (each path's change time); if one did, or the commit is
  * dated before them, the commit is written whole. A commit Driftless cannot export exactly
  * (a submodule, a {@code .gitattributes}), any failure here, and an evaluation of the tree that
