@@ -61,8 +61,12 @@ public class NixCli implements Nix {
     private final java.util.Set<String> realising = new java.util.HashSet<>();
     /** The nix that evaluates the next commit, started as the commit arrives ({@link #warmUp}). */
     private final EvalStarter evals;
-    /** A nix-store --serve that adds each commit's files to the store ahead of its evaluation. */
+    /** A nix-store --serve that stays running, for the store's answers without a nix started for each. */
+    private final StoreServe store;
+    /** Adds each commit's files to the store ahead of its evaluation, through {@link #store}. */
     private final SourceStore sources;
+    /** Which built paths still need Driftless's signature. */
+    private final Signatures signatures;
     /** Where the shares of one evaluation run; a thread only waits for its process. */
     private final java.util.concurrent.ExecutorService evaluators;
 
@@ -76,7 +80,9 @@ public class NixCli implements Nix {
         });
         this.timeout = config.nix().timeout();
         this.cache = config.nix().cache();
-        this.sources = new SourceStore(settings::env, config.nix().timeout());
+        this.store = new StoreServe(settings::env, config.nix().timeout());
+        this.sources = new SourceStore(store);
+        this.signatures = new Signatures(settings.trustedKeys().get(0));
         this.evals = new EvalStarter(settings::env);
     }
 
@@ -87,7 +93,7 @@ public class NixCli implements Nix {
 
     @jakarta.annotation.PreDestroy
     void close() {
-        sources.close();
+        store.close();
         evals.close();
     }
 
@@ -169,6 +175,7 @@ public class NixCli implements Nix {
             // At the lowest CPU priority: it is work done early, and must not slow an evaluation that keeps every core busy.
             List<String> command = new java.util.ArrayList<>(List.of("nice", "-n", "19", "nix", "build", "--json", "--no-link", "--keep-going"));
             command.addAll(settings.maxJobs());
+            command.addAll(signAsBuilt());
             drvs.forEach(drv -> command.add(settings.derivationInstallable(drv)));
             ProcessResult built = ProcessRunner.run(command, settings.env(), timeout);
             if (!built.ok()) {
@@ -230,6 +237,7 @@ public class NixCli implements Nix {
         }
         List<String> command = new java.util.ArrayList<>(List.of("nix", "build", "--json", "--no-link", "--keep-going"));
         command.addAll(settings.maxJobs());
+        command.addAll(signAsBuilt());
         drvs.forEach(drv -> command.add(settings.derivationInstallable(drv)));
         ProcessResult result = ProcessRunner.run(command, settings.env(), timeout);
         if (!result.ok()) {
@@ -253,14 +261,42 @@ public class NixCli implements Nix {
         return outs;
     }
 
-    /** Signs the closures of {@code outs} with Driftless's key: hosts check it when they receive them. */
+    /**
+     * Nix signs what it builds with the key ({@code secret-key-files}), so a commit's new paths
+     * need no {@code nix store sign} afterwards. A store reached through a daemon that does not
+     * take this setting from Driftless builds them unsigned, and {@link #sign} signs them. The
+     * setting is a list split at spaces: a key file whose path has one is left to {@link #sign}.
+     */
+    private List<String> signAsBuilt() {
+        String key = settings.signingKey().toString();
+        return key.chars().anyMatch(Character::isWhitespace) ? List.of() : List.of("--option", "secret-key-files", key);
+    }
+
+    /**
+     * Signs the closures of {@code outs} with Driftless's key: hosts check it when they receive
+     * them. When the running nix-store says every path of them already carries a signature by
+     * the key (Nix signed what it built, and the rest was signed before), no nix is started.
+     */
     private void sign(Collection<String> outs) throws NixFailure {
         if (outs.isEmpty()) {
             return;
         }
+        List<String> paths = outs.stream().distinct().sorted().toList();
+        try {
+            if (signatures.unsigned(store.closureInfos(paths)).isEmpty()) {
+                return;
+            }
+        } catch (java.io.IOException e) {
+            LOG.debugf("cannot ask nix-store --serve for the signatures of %s (%s); signing them all", paths, e.getMessage());
+        }
         List<String> sign = new java.util.ArrayList<>(List.of("store", "sign", "--recursive", "--key-file", settings.signingKey().toString()));
-        outs.stream().distinct().sorted().forEach(sign::add);
+        sign.addAll(paths);
         nix(sign.toArray(String[]::new));
+        try {
+            signatures.signedAll(store.closureInfos(paths));
+        } catch (java.io.IOException e) {
+            LOG.debugf("cannot ask nix-store --serve for the signatures of %s (%s); they are checked again next time", paths, e.getMessage());
+        }
     }
 
     /** Hands the closures to the cache, if one is set, for workers and controllers with stores of their own. */
