@@ -83,6 +83,7 @@ printf '  one nix eval of every host (baseline)        %6d ms, largest process %
 printf '  Driftless, driftless.nix.eval-processes=1    %6d ms, largest process %4d MB\n' "$one" "$(cat "$work/rss.1")"
 printf '  Driftless, driftless.nix.eval-processes=%-3s  %6d ms, largest process %4d MB\n' "$cores" "$many" "$(cat "$work/rss.$cores")"
 cat "$work/shares$cores"
+echo "  (Driftless's evaluating nix runs with GC_FREE_SPACE_DIVISOR=${GC_FREE_SPACE_DIVISOR:-2}, the baseline and the hand-started ones with ${GC_FREE_SPACE_DIVISOR:-3, the default of Boehm GC})"
 printf '  (%s nix eval processes started by hand, the hosts dealt out: %s ms = %sx; how far %s cores scale on this machine)\n' \
   "$cores" "$hand_ms" "$(ratio "$hand_ms" "$base_ms")" "$cores"
 printf '  RATIO %s hosts, Driftless with %s evaluation processes vs one nix eval of all: %s ms / %s ms = %sx   [<= 0.6x]\n' \

@@ -83,7 +83,7 @@ public class NixCli implements Nix {
         this.store = new StoreServe(settings::env, config.nix().timeout());
         this.sources = new SourceStore(store);
         this.signatures = new Signatures(settings.trustedKeys().get(0));
-        this.evals = new EvalStarter(settings::env);
+        this.evals = new EvalStarter(settings::evalEnv);
     }
 
     @Override
@@ -114,7 +114,7 @@ public class NixCli implements Nix {
         Whole names = whole(flakeRef, "builtins.mapAttrs (n: c: \"\")", Progress.NONE);
         List<List<String>> orders = EvalShares.orders(EvalShares.firstThenByName(names.drvs().keySet(), progress.first()), processes);
         SharedEvaluation.Result result = SharedEvaluation.run(orders,
-                (index, order, found) -> nix(new Progress(List.of(), found), "eval", "--json", flakeRef + "#nixosConfigurations",
+                (index, order, found) -> evalNix(new Progress(List.of(), found), "eval", "--json", flakeRef + "#nixosConfigurations",
                         "--apply", EvalShares.apply(index, orders.size(), progress.first())),
                 progress.found(), evaluators);
         for (SharedEvaluation.Share share : result.shares()) { // each process's time, per host, so a slow host shows
@@ -371,11 +371,20 @@ public class NixCli implements Nix {
         return nix(null, args);
     }
 
-    /** Runs nix; with {@code progress}, the drvPaths an evaluation traces go to it and stay out of the kept stderr. */
+    /** Runs an evaluating nix; the drvPaths it traces go to {@code progress} and stay out of the kept stderr. */
+    private ProcessResult evalNix(Progress progress, String... args) throws NixFailure {
+        return nix(settings.evalEnv(), progress, args);
+    }
+
     private ProcessResult nix(Progress progress, String... args) throws NixFailure {
+        return nix(settings.env(), progress, args);
+    }
+
+    /** Runs nix; with {@code progress}, the drvPaths an evaluation traces go to it and stay out of the kept stderr. */
+    private ProcessResult nix(Map<String, String> env, Progress progress, String... args) throws NixFailure {
         List<String> command = new java.util.ArrayList<>(List.of("nix"));
         command.addAll(List.of(args));
-        ProcessResult result = ProcessRunner.run(command, settings.env(), timeout, null, progress == null ? null : line -> found(line, progress));
+        ProcessResult result = ProcessRunner.run(command, env, timeout, null, progress == null ? null : line -> found(line, progress));
         if (!result.ok()) {
             throw new NixFailure(result.explain());
         }

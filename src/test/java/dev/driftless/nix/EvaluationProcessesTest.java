@@ -102,4 +102,19 @@ class EvaluationProcessesTest {
         nix.warmUp();
         assertTrue(!nix.spareWaiting(), "none is started, or left running, once Driftless stops");
     }
+
+    @Test
+    void theNixThatEvaluatesRunsWithTheCollectorKeepingHalfItsHeapFree() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(System.getenv("GC_FREE_SPACE_DIVISOR") == null,
+                "this test's environment sets GC_FREE_SPACE_DIVISOR, which is then passed on as it is");
+        NixCli nix = nix(1);
+        try {
+            nix.warmUp();
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(nix::spareWaiting);
+            String pid = sh(dir, "pgrep -f -n '^nix eval --json --file -$'");
+            assertEquals("GC_FREE_SPACE_DIVISOR=2", sh(dir, "tr '\\0' '\\n' < /proc/\"$1\"/environ | grep '^GC_FREE_SPACE_DIVISOR='", pid));
+        } finally {
+            nix.close();
+        }
+    }
 }

@@ -27,6 +27,13 @@ class NixSettingsTest {
     }
 
     @Test
+    void anEvaluationsCollectorKeepsHalfItsHeapFreeUnlessDriftlessWasToldOtherwise() {
+        Map<String, String> env = Map.of("NIX_CONFIG", "sandbox = true\n");
+        assertEquals(Map.of("NIX_CONFIG", "sandbox = true\n", "GC_FREE_SPACE_DIVISOR", "2"), NixSettings.evalEnv(env, null));
+        assertEquals(env, NixSettings.evalEnv(env, "3"), "the operator's divisor, inherited as it is");
+    }
+
+    @Test
     void flakesAreOnEvenWithoutAnInheritedConfig() {
         assertTrue(NixSettings.nixConfig(null, List.of()).startsWith("extra-experimental-features = nix-command flakes\n"));
     }
