@@ -101,7 +101,11 @@ final class HostQueue {
         while (true) {
             int now = state.get();
             if (now == IDLE && state.compareAndSet(IDLE, RUNNING)) {
-                pool.execute(() -> loop(host, state));
+                try {
+                    pool.execute(() -> loop(host, state));
+                } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                    state.set(IDLE); // Driftless is stopping: no new run starts
+                }
                 return;
             }
             if (now != IDLE && state.compareAndSet(now, RUNNING_AGAIN)) {
@@ -135,10 +139,15 @@ final class HostQueue {
         long delay = backoffMillis(attempt, cap, random);
         Long previous = notBefore.put(host, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay));
         if (previous == null) {
-            retries.schedule(() -> {
+            try {
+                retries.schedule(() -> {
+                    notBefore.remove(host);
+                    wake(host);
+                }, delay, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopping) {
+                // Driftless is stopping, and a run it stopped asks to be retried: the next start observes the host instead.
                 notBefore.remove(host);
-                wake(host);
-            }, delay, TimeUnit.MILLISECONDS);
+            }
         }
     }
 }

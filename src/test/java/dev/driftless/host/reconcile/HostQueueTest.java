@@ -107,6 +107,37 @@ class HostQueueTest {
     }
 
     @Test
+    void aRunStoppedWithDriftlessThatAsksForARetryEndsQuietlyAndLeavesTheHostIdle() throws Exception {
+        owned.add("db1");
+        CountDownLatch inRun = new CountDownLatch(1);
+        CountDownLatch stopped = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> uncaught = new java.util.concurrent.atomic.AtomicReference<>();
+        ExecutorService reporting = Executors.newFixedThreadPool(1, r -> {
+            Thread t = new Thread(r);
+            t.setUncaughtExceptionHandler((thread, e) -> uncaught.set(e));
+            return t;
+        });
+        try {
+            HostQueue queue = new HostQueue(reporting, retries, host -> {
+                inRun.countDown();
+                await(stopped);
+                return new ReconcileResult(ReconcileResult.Outcome.UNREACHABLE, "was stopped: Driftless is stopping", Duration.ofSeconds(30));
+            }, owned::contains, host -> {}, bound -> bound);
+            queue.wake("db1");
+            await(inRun);
+            retries.shutdownNow(); // the stop: the retries' scheduler ends while the run still runs
+            reporting.shutdown();
+            stopped.countDown();
+            assertTrue(reporting.awaitTermination(10, TimeUnit.SECONDS));
+            assertEquals(null, uncaught.get(), "no retry could be scheduled, and that is no error");
+            assertEquals(List.of(), queue.busy(List.of("db1")));
+            assertFalse(queue.wake("db1") && !queue.busy(List.of("db1")).isEmpty(), "a wake-up after the stop starts no run");
+        } finally {
+            reporting.shutdownNow();
+        }
+    }
+
+    @Test
     void backoffDoublesFromOneSecondUpToTheCapWithHalfOfItRandom() {
         Duration cap = Duration.ofSeconds(30);
         assertEquals(500, HostQueue.backoffMillis(1, cap, bound -> 0), "1 s base, its fixed half");
