@@ -262,14 +262,15 @@ public class NixCli implements Nix {
     }
 
     /**
-     * Nix signs what it builds with the key ({@code secret-key-files}), so a commit's new paths
+     * Nix signs what it builds with the key ({@code extra-secret-key-files}), so a commit's new paths
      * need no {@code nix store sign} afterwards. A store reached through a daemon that does not
      * take this setting from Driftless builds them unsigned, and {@link #sign} signs them. The
      * setting is a list split at spaces: a key file whose path has one is left to {@link #sign}.
      */
     private List<String> signAsBuilt() {
         String key = settings.signingKey().toString();
-        return key.chars().anyMatch(Character::isWhitespace) ? List.of() : List.of("--option", "secret-key-files", key);
+        // extra-: keys the operator's nix.conf names still sign too, as they did before Driftless's sign.
+        return key.chars().anyMatch(Character::isWhitespace) ? List.of() : List.of("--option", "extra-secret-key-files", key);
     }
 
     /**

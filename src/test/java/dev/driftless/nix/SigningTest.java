@@ -29,8 +29,12 @@ class SigningTest {
     Path dir;
 
     private NixCli nix(Path key) {
+        return nix(key, "");
+    }
+
+    private NixCli nix(Path key, String moreOptions) {
         Map<String, String> props = new HashMap<>(Map.of("driftless.git.url", "file:///srv/fleet", "driftless.data-dir", dir.toString(),
-                "driftless.nix.options", "substituters =,extra-sandbox-paths = /bin /usr /lib /lib64"));
+                "driftless.nix.options", "substituters =,extra-sandbox-paths = /bin /usr /lib /lib64" + moreOptions));
         props.put("driftless.nix.signing-key-file", key.toString());
         DriftlessConfig config = new SmallRyeConfigBuilder().withMapping(DriftlessConfig.class)
                 .withConverter(Duration.class, 200, new DurationConverter())
@@ -73,6 +77,15 @@ class SigningTest {
         Path key = key("a.sec", "driftless-test-1");
         String out = build(nix(key), derivation("signed-as-built", null));
         assertTrue(signedBy(key, out));
+    }
+
+    @Test
+    void aKeyOfTheOperatorsNixConfigStillSignsWhatDriftlessBuilds() throws Exception {
+        Path ours = key("a.sec", "driftless-test-1");
+        Path operators = key("op.sec", "cache.example.org-1");
+        String out = build(nix(ours, ",secret-key-files = " + operators), derivation("two-keys", null));
+        assertTrue(signedBy(ours, out), "by Driftless's key");
+        assertTrue(signedBy(operators, out), "and by the operator's, as nix.conf says");
     }
 
     @Test
