@@ -369,16 +369,12 @@ public class NixCli implements Nix {
     }
 
     private ProcessResult nix(String... args) throws NixFailure {
-        return nix(null, args);
+        return nix(settings.env(), null, args);
     }
 
     /** Runs an evaluating nix; the drvPaths it traces go to {@code progress} and stay out of the kept stderr. */
     private ProcessResult evalNix(Progress progress, String... args) throws NixFailure {
         return nix(settings.evalEnv(), progress, args);
-    }
-
-    private ProcessResult nix(Progress progress, String... args) throws NixFailure {
-        return nix(settings.env(), progress, args);
     }
 
     /** Runs nix; with {@code progress}, the drvPaths an evaluation traces go to it and stay out of the kept stderr. */

@@ -61,6 +61,8 @@ public final class SourceStore implements AutoCloseable {
                 throw new IOException("nix-store --serve answered " + answer);
             }
             return Optional.of(new Added(path, Nar.sri(hash)));
+        } catch (StoreServe.Stopping e) {
+            return Optional.empty();
         } catch (IOException e) {
             // Not fatal: the evaluation reads the files itself. The process is started again for the next commit.
             LOG.warnf("cannot add the commit's files to the Nix store through nix-store --serve (%s); Nix reads them itself, which"

@@ -35,6 +35,13 @@ final class StoreServe implements AutoCloseable {
     private static final long QUERY_PATH_INFOS = 2;
     private static final long QUERY_CLOSURE = 7;
 
+    /** No exchange starts once the process was closed: Driftless is stopping. */
+    static final class Stopping extends IOException {
+        Stopping() {
+            super("Driftless is stopping");
+        }
+    }
+
     /** One exchange with the running process. */
     @FunctionalInterface
     interface Exchange<T> {
@@ -72,7 +79,7 @@ final class StoreServe implements AutoCloseable {
             // Blocking pipes do not time out: a nix-store that hangs is killed, which ends the wait.
             kill = watchdog.schedule(this::stopNow, timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.RejectedExecutionException closed) {
-            throw new IOException("Driftless is stopping");
+            throw new Stopping();
         }
         try {
             start();
