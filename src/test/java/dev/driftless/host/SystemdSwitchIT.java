@@ -47,6 +47,7 @@ class SystemdSwitchIT {
     private static FleetFixture repo;
     private static SystemdFleet hosts;
     private static DriftlessProcess app;
+    private static Map<String, String> config;
 
     @BeforeAll
     static void start() {
@@ -54,10 +55,11 @@ class SystemdSwitchIT {
         repo = new FleetFixture(Path.of("src/test/fleets/systemd"), List.of("web1", "web2", "db1", DEPLOY_HOST));
         hosts = new SystemdFleet(List.of("web1", "web2", "db1", DEPLOY_HOST));
         System.out.printf("%d systemd hosts booted in %.1f s%n", 4, hosts.bootSeconds());
-        Map<String, String> config = hosts.controllerConfig(repo);
+        config = hosts.controllerConfig(repo);
         config.put("driftless.hosts." + DEPLOY_HOST + ".target", hosts.target(DEPLOY_HOST, "deploy"));
         config.put("driftless.hosts." + DEPLOY_HOST + ".sudo", "true");
         config.put("driftless.reconcile.interval", "3s");
+        config.put("driftless.deploy.stop-grace", "2s"); // shorter than the slow switches, for the stop mid-switch
         config.put("driftless.ssh.connect-timeout", "3s");
         config.put("driftless.api.token", "systemd-switch-it-" + UUID.randomUUID());
         app = DriftlessProcess.start(config, "systemd-switch");
@@ -182,6 +184,38 @@ class SystemdSwitchIT {
         assertTrue(again.succeeded(), again.toString());
         assertEquals(before + 1, hosts.switches("web1").size(), "asked again, the host reports the switch that ran instead of a second one");
         assertEquals(current, hosts.currentSystem("web1"));
+    }
+
+    @Test
+    @Order(9)
+    void aControllerStoppedMidSwitchLeavesTheSwitchUnitRunningAndTheNextStartReportsItWithoutASecond() {
+        String sha = repo.commit("hosts/web2.nix", "{ motd = \"web2: slow\"; services = [ \"nginx\" ]; switchSleep = 12; }\n",
+                "web2: a slow switch, and a stop");
+        String desired = awaitDesired("web2", sha);
+        await().atMost(CONVERGE).pollInterval(Duration.ofMillis(200)).until(() ->
+                hosts.switches("web2").stream().anyMatch(s -> s.path().equals(desired) && !s.finished()));
+        app.close(); // SIGTERM past its 2 s grace: the switch sleeps 12 s
+        String stopped = app.log();
+        assertTrue(stopped.contains("stopping: the runs of [web2] outlived driftless.deploy.stop-grace (2 s) and are stopped"), stopped);
+        assertTrue(stopped.contains("Driftless is stopping"), "the host's message says why its step ended:\n" + stopped);
+        assertTrue(!stopped.contains("Exception in thread"), "the stop ends quietly:\n" + stopped);
+        assertTrue(hosts.switches("web2").stream().anyMatch(s -> s.path().equals(desired) && !s.finished()),
+                "the switch's unit outlives the controller: " + hosts.switches("web2"));
+
+        app = DriftlessProcess.start(config, "systemd-switch-after-stop");
+        await().atMost(CONVERGE).pollInterval(Duration.ofMillis(200)).until(() -> {
+            JsonPath h = host("web2");
+            boolean inSync = "InSync".equals(h.getString("state")) && sha.equals(h.getString("desired.commit"));
+            if (inSync) { // the first time it is called InSync, its switch has ended
+                assertTrue(hosts.switches("web2").stream().filter(s -> s.path().equals(desired)).allMatch(FixtureSwitch::finished),
+                        "InSync only once the switch ended: " + hosts.switches("web2"));
+            }
+            return inSync;
+        });
+        assertEquals(desired, hosts.currentSystem("web2"));
+        List<FixtureSwitch> runs = hosts.switches("web2").stream().filter(s -> s.path().equals(desired)).toList();
+        assertEquals(1, runs.size(), "exactly one switch to the new generation ran, across the stop: " + runs + "\n" + app.log());
+        assertTrue(runs.get(0).finished() && Integer.valueOf(0).equals(runs.get(0).exitCode()), runs.toString());
     }
 
     private static String shell(List<String> argv) {
